@@ -1,0 +1,45 @@
+# `make demo` and `make test` are the only commands a fresh clone needs:
+# each creates .venv from nothing when it is missing or pyproject.toml changed.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+PYTEST_WORKERS ?= 2
+
+.PHONY: demo test test-slow check lint bench bench-quick clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/vric demo
+
+# pytest exits 5 when it collected no test: that is a failure here, not a pass.
+test: $(STAMP)
+	@$(BIN)/python -c 'import trafilatura, feedparser, httpx, sqlalchemy, apscheduler, langdetect'
+	$(BIN)/pytest -q -m "not slow" -n $(PYTEST_WORKERS) --dist loadgroup; rc=$$?; \
+	  if [ $$rc -eq 5 ]; then echo "make test: no tests were collected" >&2; exit 1; fi; exit $$rc
+
+test-slow: $(STAMP)
+	$(BIN)/pytest -q -m slow; rc=$$?; \
+	  if [ $$rc -eq 5 ]; then echo "make test-slow: no tests were collected" >&2; exit 1; fi; exit $$rc
+
+check: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+lint: check
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+bench-quick: $(STAMP)
+	$(BIN)/python -m bench --quick
+
+clean:
+	rm -rf $(VENV) demo-output .pytest_cache .mypy_cache .ruff_cache *.egg-info

@@ -1,0 +1,148 @@
+"""Configuration: the only module that reads YAML files and the environment.
+
+``load_config()`` reads ``feeds.yaml``, ``outlets.yaml`` and ``rules.yaml``
+(and the optional ``settings.yaml``) from ``VRIC_CONFIG_DIR`` (default: the
+working directory), validates them once with pydantic, and raises
+:class:`~pipeline.errors.ConfigError` with one line per problem, each naming
+the file, the entry and the field::
+
+    feeds.yaml: feeds[3].url: not an http(s) URL
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from pipeline.config.settings import Settings, parse_allow_hosts
+from pipeline.errors import ConfigError
+
+if TYPE_CHECKING:
+    from pipeline.config.feeds_schema import FeedsFile
+    from pipeline.config.outlets_schema import OutletsFile
+    from pipeline.config.rules_schema import RulesFile
+    from pipeline.outlets import Registry
+    from pipeline.tagging import CompiledRules
+
+DEFAULT_DATABASE_URL = "sqlite:///vric.db"
+M = TypeVar("M", bound=BaseModel)
+
+__all__ = ["Config", "ConfigError", "Settings", "load_config", "load_settings"]
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything validated, loaded once per process."""
+
+    settings: Settings
+    feeds: FeedsFile
+    outlets: OutletsFile
+    rules: RulesFile
+
+    @cached_property
+    def registry(self) -> Registry:
+        from pipeline.outlets import Registry
+
+        return Registry.from_file(self.outlets)
+
+    @cached_property
+    def compiled_rules(self) -> CompiledRules:
+        from pipeline.tagging import compile_rules
+
+        return compile_rules(self.rules)
+
+
+def format_loc(loc: tuple[int | str, ...]) -> str:
+    """``("feeds", 3, "url")`` → ``feeds[3].url``."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def _error_lines(filename: str, exc: ValidationError) -> list[str]:
+    lines = []
+    for err in exc.errors():
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        lines.append(f"{filename}: {format_loc(tuple(err['loc']))}: {msg}")
+    return lines
+
+
+def read_yaml(path: Path) -> Any:
+    """Parse one YAML file; syntax errors become ConfigError lines."""
+    try:
+        with path.open("rb") as fh:
+            return yaml.safe_load(fh)
+    except FileNotFoundError:
+        raise ConfigError([f"{path.name}: file not found in {path.parent}"]) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}: " if mark is not None else ""
+        raise ConfigError([f"{path.name}: {where}not valid YAML ({exc})"]) from None
+
+
+def validate_file(path: Path, model: type[M]) -> M:
+    data = read_yaml(path)
+    try:
+        return model.model_validate(data if data is not None else {})
+    except ValidationError as exc:
+        raise ConfigError(_error_lines(path.name, exc)) from None
+
+
+def config_dir_from_env(env: Mapping[str, str]) -> Path:
+    return Path(env.get("VRIC_CONFIG_DIR") or ".")
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Settings from the defaults, ``settings.yaml`` and ``VRIC_*`` variables."""
+    env = os.environ if env is None else env
+    config_dir = config_dir_from_env(env)
+    path = config_dir / "settings.yaml"
+    base = validate_file(path, Settings) if path.exists() else Settings()
+    updates: dict[str, Any] = {"config_dir": config_dir}
+    if env.get("VRIC_DATABASE_URL"):
+        updates["database_url"] = env["VRIC_DATABASE_URL"]
+    if "VRIC_ALLOW_HOSTS" in env:
+        updates["allow_hosts"] = parse_allow_hosts(env["VRIC_ALLOW_HOSTS"])
+    return base.model_copy(update=updates)
+
+
+def load_config(
+    env: Mapping[str, str] | None = None, *, settings: Settings | None = None
+) -> Config:
+    """Load and validate all configuration; every problem of every file at once."""
+    from pipeline.config.feeds_schema import FeedsFile, feed_problems
+    from pipeline.config.outlets_schema import OutletsFile, outlet_problems
+    from pipeline.config.rules_schema import RulesFile, rules_problems
+
+    problems: list[str] = []
+    settings = settings or _collect(problems, lambda: load_settings(env))
+    config_dir = settings.config_dir if settings else config_dir_from_env(env or os.environ)
+    outlets = _collect(problems, lambda: validate_file(config_dir / "outlets.yaml", OutletsFile))
+    feeds = _collect(problems, lambda: validate_file(config_dir / "feeds.yaml", FeedsFile))
+    rules = _collect(problems, lambda: validate_file(config_dir / "rules.yaml", RulesFile))
+    if outlets is not None:
+        problems += [f"outlets.yaml: {p}" for p in outlet_problems(outlets)]
+    if feeds is not None and outlets is not None:
+        ids = {o.id for o in outlets.outlets}
+        problems += [f"feeds.yaml: {p}" for p in feed_problems(feeds, ids)]
+    if rules is not None:
+        problems += [f"rules.yaml: {p}" for p in rules_problems(rules)]
+    if problems or settings is None or outlets is None or feeds is None or rules is None:
+        raise ConfigError(problems)
+    return Config(settings=settings, feeds=feeds, outlets=outlets, rules=rules)
+
+
+def _collect(problems: list[str], load: Any) -> Any:
+    try:
+        return load()
+    except ConfigError as exc:
+        problems.extend(exc.problems)
+        return None

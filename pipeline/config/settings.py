@@ -1,0 +1,74 @@
+"""Operational settings: defaults, optional ``settings.yaml``, environment.
+
+Precedence, lowest to highest: the defaults below, ``settings.yaml`` in the
+config directory (optional), then the ``VRIC_*`` environment variables that
+DESIGN.md names as contracts.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class FetchSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    user_agent: str = "vric-pipeline/{version} (+https://github.com/vric-monitor/pipeline)"
+    connect_timeout: float = Field(10.0, gt=0)
+    read_timeout: float = Field(15.0, gt=0)
+    deadline: float = Field(30.0, gt=0)
+    dns_timeout: float = Field(5.0, gt=0)
+    max_feed_bytes: int = Field(15 * 2**20, gt=0)
+    max_page_bytes: int = Field(5 * 2**20, gt=0)
+    max_redirects: int = Field(5, ge=0, le=20)
+    per_host_concurrency: int = Field(2, ge=1)
+    min_host_interval: float = Field(1.0, ge=0)
+    max_connections: int = Field(20, ge=1, le=64)
+    respect_robots: bool = True
+    proxy: str | None = None
+
+
+class IngestSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    max_items_per_feed: int = Field(500, ge=1)
+    parse_deadline: float = Field(20.0, gt=0)
+    extract_deadline: float = Field(20.0, gt=0)
+    extract_processes: int = Field(0, ge=0)  # 0 = one per core
+    extract_recycle_after: int = Field(200, ge=1)
+    min_text_chars: int = Field(300, ge=0)  # shorter extractions fall back to the summary
+    accepted_languages: tuple[str, ...] = ("es", "pt", "en")
+    articles_per_cycle: int = Field(2000, ge=1)
+    keep_raw_html_days: int = Field(0, ge=0)  # 0 = do not keep raw HTML
+    max_entry_attempts: int = Field(5, ge=1)
+
+
+class PolicySettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    period_start_month: Literal["even", "odd"] = "even"
+    timezone: str = "UTC"
+    state_media_cap: float = Field(0.20, ge=0, le=1)
+    syndicated_counts_as_state: bool = True
+    count_review_outlets: bool = True
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    database_url: str = "sqlite:///vric.db"
+    config_dir: Path = Path()
+    allow_hosts: frozenset[str] = frozenset()
+    fetch: FetchSettings = FetchSettings()
+    ingest: IngestSettings = IngestSettings()
+    policy: PolicySettings = PolicySettings()
+
+
+def parse_allow_hosts(value: str | None) -> frozenset[str]:
+    """``VRIC_ALLOW_HOSTS``: comma-separated ``host`` or ``host:port`` entries."""
+    if not value:
+        return frozenset()
+    return frozenset(part.strip().lower() for part in value.split(",") if part.strip())

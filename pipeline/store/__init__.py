@@ -1,0 +1,25 @@
+"""The store: the only package that imports SQLAlchemy.
+
+``Store`` wraps one engine (SQLite or Postgres) and offers the operations the
+stages need, each in its own transaction. Values in and out are the frozen
+dataclasses of :mod:`pipeline.types`; ORM/Core rows never leave.
+"""
+
+from __future__ import annotations
+
+from pipeline.store.articles import ArticleStore
+from pipeline.store.base import StoreBase
+from pipeline.store.curation import CurationStore
+from pipeline.store.feeds import FeedStore
+from pipeline.store.leases import LeaseStore
+from pipeline.store.maintenance import MaintenanceStore
+from pipeline.store.reading import ArticleView, DecisionView, ReadingStore, TagView
+
+
+class Store(
+    FeedStore, ArticleStore, CurationStore, ReadingStore, LeaseStore, MaintenanceStore, StoreBase
+):
+    """All store operations on one database."""
+
+
+__all__ = ["ArticleView", "DecisionView", "Store", "TagView"]

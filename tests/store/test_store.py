@@ -1,0 +1,172 @@
+"""The store on SQLite and Postgres: idempotent entries, validators committed
+with entries, articles stored once, the same row on both backends."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import inspect
+
+from pipeline.identity import entry_keys
+from pipeline.store import Store, migrate
+from pipeline.store.schema import metadata
+from pipeline.types import ArticleRecord, FeedItem, FeedUpdate, Match, Tag
+
+NOW = datetime(2021, 8, 14, 12, 0, tzinfo=UTC)
+FEED = {
+    "key": "rt-es",
+    "url": "http://actualidad.rt.com/feeds/all.rss",
+    "outlet": "ru_rt_es",
+    "kind": "rss",
+    "language": "es",
+    "allow_private": False,
+}
+
+
+def _ok_update(etag: str = '"v1"') -> FeedUpdate:
+    return FeedUpdate(
+        attempt_at=NOW,
+        success_at=NOW,
+        next_due=NOW + timedelta(hours=1),
+        state="ok",
+        failures=0.0,
+        consecutive_failures=0,
+        last_status=200,
+        etag=etag,
+        last_modified=None,
+        body_hash="h1",
+    )
+
+
+def _items(n: int) -> list[FeedItem]:
+    return [
+        FeedItem(url=f"http://actualidad.rt.com/a/{i}", guid=f"g{i}", title=f"T{i}")
+        for i in range(n)
+    ]
+
+
+def _record(url_key: str = "k" * 64, title: str = "Rusia y Venezuela") -> ArticleRecord:
+    return ArticleRecord(
+        url_key=url_key,
+        canonical_url="http://actualidad.rt.com/a/1",
+        original_url="http://actualidad.rt.com/a/1?utm_source=x",
+        title=title,
+        published_at=NOW,
+        date_source="feed",
+        first_seen=NOW,
+        period="2021-08",
+        extraction_status="ok",
+        outlet="ru_rt_es",
+        text="Texto \u00e9 con acentos",
+        state_media=True,
+        controlling_state="russia",
+        relevant=True,
+        score=3.5,
+        section="russia",
+        rules_version="r1",
+        tags=(Tag("actor", "russia", 3.5, (Match("Rusia", "title", 0, 5, "Rusia y", 2.0),)),),
+    )
+
+
+def test_migrations_create_every_table_of_the_schema(store: Store) -> None:
+    tables = set(inspect(store.engine).get_table_names())
+    assert set(metadata.tables) <= tables
+    assert migrate.current_revision(store.engine) == migrate.head_revision()
+    store.check_schema()  # does not raise
+
+
+def test_sqlite_pragmas_are_set_for_a_concurrent_writer(tmp_path) -> None:
+    s = Store(f"sqlite:///{tmp_path / 'p.db'}")
+    with s.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    s.close()
+
+
+def test_same_feed_stored_twice_adds_no_entries(store: Store) -> None:
+    store.sync_feeds([FEED], NOW)
+    feed = store.due_feeds(NOW)[0]
+    new, _ = entry_keys(_items(3))
+    assert store.record_feed_fetch(feed.id, _ok_update(), new) == 3
+    assert store.record_feed_fetch(feed.id, _ok_update(), new) == 0
+    assert store.queue_depth() == 3
+
+
+def test_validators_are_committed_with_the_entries(store: Store) -> None:
+    store.sync_feeds([FEED], NOW)
+    feed = store.due_feeds(NOW)[0]
+    new, _ = entry_keys(_items(2))
+    store.record_feed_fetch(feed.id, _ok_update('"abc"'), new)
+    (after,) = store.feeds()
+    assert after.etag == '"abc"' and after.body_hash == "h1"
+    assert after.next_due == NOW + timedelta(hours=1)
+    assert store.due_feeds(NOW) == []  # not due until next_due
+
+
+def test_guids_differing_in_case_are_two_entries(store: Store) -> None:
+    store.sync_feeds([FEED], NOW)
+    feed = store.due_feeds(NOW)[0]
+    items = [
+        FeedItem(url="http://x.test/a", guid="ABC"),
+        FeedItem(url="http://x.test/b", guid="abc"),
+    ]
+    new, _ = entry_keys(items)
+    assert store.record_feed_fetch(feed.id, _ok_update(), new) == 2
+
+
+def test_feed_removed_from_config_is_disabled_not_deleted(store: Store) -> None:
+    store.sync_feeds([FEED], NOW)
+    store.sync_feeds([], NOW)
+    (feed,) = store.feeds()
+    assert feed.enabled is False
+    assert store.due_feeds(NOW) == []
+
+
+def test_article_is_stored_once_and_entries_point_to_it(store: Store) -> None:
+    store.sync_feeds([FEED], NOW)
+    feed = store.due_feeds(NOW)[0]
+    new, _ = entry_keys(_items(2))
+    store.record_feed_fetch(feed.id, _ok_update(), new)
+    queued = store.queued_entries(NOW, 10)
+    first = store.save_article(_record(), [queued[0].id], NOW)
+    second = store.save_article(_record(title="other"), [queued[1].id], NOW)
+    assert first == second
+    assert store.count_articles() == 1
+    assert store.queue_depth() == 0
+
+
+def test_the_same_row_reads_back_identically(store: Store) -> None:
+    article_id = store.save_article(_record(), [], NOW)
+    (view,) = store.articles_by_ids([article_id])
+    assert view.title == "Rusia y Venezuela"
+    assert view.published_at == NOW  # aware UTC on both backends
+    assert view.state_media is True and view.controlling_state == "russia"
+    (tag,) = view.tags
+    assert (tag.kind, tag.name, tag.score) == ("actor", "russia", 3.5)
+    assert tag.matches[0]["term"] == "Rusia" and tag.matches[0]["field"] == "title"
+
+
+def test_naive_datetimes_are_refused(store: Store) -> None:
+    with pytest.raises(Exception, match="naive datetime"):
+        store.start_run("cycle", None, datetime(2021, 8, 1))
+
+
+def test_failed_entries_wait_for_their_retry_time(store: Store) -> None:
+    store.sync_feeds([FEED], NOW)
+    feed = store.due_feeds(NOW)[0]
+    new, _ = entry_keys(_items(1))
+    store.record_feed_fetch(feed.id, _ok_update(), new)
+    (entry,) = store.queued_entries(NOW, 10)
+    store.fail_entries([entry.id], "timeout", "slow", NOW, NOW + timedelta(minutes=10))
+    assert store.queued_entries(NOW, 10) == []
+    (again,) = store.queued_entries(NOW + timedelta(minutes=11), 10)
+    assert again.attempts == 1
+
+
+def test_runs_are_recorded(store: Store) -> None:
+    run_id = store.start_run("cycle", "w1", NOW)
+    store.finish_run(run_id, NOW + timedelta(seconds=5), "ok", {"articles_new": 3}, {"timeout": 1})
+    (run,) = store.recent_runs()
+    assert run["status"] == "ok" and run["counts"] == {"articles_new": 3}
