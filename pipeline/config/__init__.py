@@ -32,6 +32,8 @@ if TYPE_CHECKING:
     from pipeline.tagging import CompiledRules
 
 DEFAULT_DATABASE_URL = "sqlite:///vric.db"
+# libyaml's safe loader when present: about ten times faster on outlets.yaml.
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 M = TypeVar("M", bound=BaseModel)
 
 __all__ = ["Config", "ConfigError", "Settings", "load_config", "load_settings"]
@@ -79,7 +81,7 @@ def read_yaml(path: Path) -> Any:
     """Parse one YAML file; syntax errors become ConfigError lines."""
     try:
         with path.open("rb") as fh:
-            return yaml.safe_load(fh)
+            return yaml.load(fh, Loader=_SafeLoader)  # noqa: S506 - a safe loader
     except FileNotFoundError:
         raise ConfigError([f"{path.name}: file not found in {path.parent}"]) from None
     except yaml.YAMLError as exc:
