@@ -23,12 +23,14 @@ class FetchSettings(BaseModel):
     dns_timeout: float = Field(5.0, gt=0)
     max_feed_bytes: int = Field(15 * 2**20, gt=0)
     max_page_bytes: int = Field(5 * 2**20, gt=0)
+    max_error_bytes: int = Field(64 * 2**10, gt=0)
     max_redirects: int = Field(5, ge=0, le=20)
     per_host_concurrency: int = Field(2, ge=1)
     min_host_interval: float = Field(1.0, ge=0)
     max_connections: int = Field(20, ge=1, le=64)
     respect_robots: bool = True
     proxy: str | None = None
+    ca_file: str | None = None  # extra CA bundle for internal feeds; verification stays on
 
 
 class IngestSettings(BaseModel):
