@@ -8,6 +8,7 @@
      ├── ParseError         a feed body that cannot be parsed, carries ``code``
      ├── ExtractError       a page that cannot be extracted, carries ``code``
      ├── StoreError         database faults: db_busy, db_unavailable, disk_full, io_error
+     ├── OutputError        writing an export or bundle failed: disk_full, io_error
      │    └── SchemaMismatch  the database is not at the code's migration head
      ├── ImportRowsError    a decisions file with bad rows (nothing applied)
      └── LockHeld           another daemon / bundle run holds the lock
@@ -95,6 +96,10 @@ class ExtractError(CodedError):
 
 class StoreError(CodedError):
     """The database refused or failed an operation."""
+
+
+class OutputError(CodedError):
+    """Writing an export or a bundle failed (``disk_full`` or ``io_error``)."""
 
 
 class SchemaMismatch(VricError):

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, case, func, or_, select
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, RowMapping
 
 from pipeline.store.reading import _COLUMNS, BATCH, ArticleView, DecisionView, ReadingStore
 from pipeline.store.reading import _decisions_for as decisions_for
@@ -188,6 +188,17 @@ class CurationStore(ReadingStore):
                 out.setdefault(period, {})[status] = int(n)
         return out
 
+    def rules_versions(self, period: str) -> list[str]:
+        """The rules versions the period's articles were tagged with."""
+        query = (
+            select(articles.c.rules_version)
+            .where(articles.c.period == period, articles.c.rules_version.is_not(None))
+            .distinct()
+            .order_by(articles.c.rules_version)
+        )
+        with self.read() as conn:
+            return [str(v) for v in conn.execute(query).scalars()]
+
     # ------------------------------------------------------------ coverage
     def coverage(self, period: str) -> tuple[list[FeedCoverage], list[OutletCoverage]]:
         """Per feed (all configured feeds) and per outlet: the period's items."""
@@ -216,7 +227,7 @@ def _relevant_id() -> Any:
     return case((articles.c.relevant.is_(True), articles.c.id), else_=None)
 
 
-def _feed_coverage(r: Mapping[str, Any], counts: tuple[int, int]) -> FeedCoverage:
+def _feed_coverage(r: RowMapping, counts: tuple[int, int]) -> FeedCoverage:
     return FeedCoverage(
         key=r["key"], url=r["url"], outlet=r["outlet"], state=r["state"],
         enabled=bool(r["enabled"]), error_code=r["last_error_code"], error=r["last_error"],
