@@ -1,0 +1,262 @@
+"""Core commands: init, db, config check, run, periods, export, feeds status."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import click
+
+from pipeline.cli.common import (
+    echo_json,
+    get_config,
+    get_settings,
+    redact,
+    run_guarded,
+)
+from pipeline.cli.render import print_cycle, print_table
+
+
+@click.command("init")
+def init_command() -> None:
+    """Create the database (or bring it to the latest schema)."""
+
+    def act() -> None:
+        from pipeline.store import Store
+
+        settings = get_settings()
+        store = Store(settings.database_url)
+        store.upgrade()
+        click.echo(f"database ready: {redact(settings.database_url)}")
+
+    run_guarded(act)
+
+
+@click.group("db")
+def db_group() -> None:
+    """Database schema management (Alembic migrations)."""
+
+
+@db_group.command("upgrade")
+@click.option("--revision", default="head", show_default=True, help="Target revision.")
+def db_upgrade(revision: str) -> None:
+    """Apply pending migrations; safe to run from several processes at once."""
+
+    def act() -> None:
+        from pipeline.store import Store
+
+        Store(get_settings().database_url).upgrade()
+        click.echo("database upgraded")
+
+    run_guarded(act)
+
+
+@db_group.command("current")
+def db_current() -> None:
+    """Print the database's revision and the code's head revision."""
+
+    def act() -> None:
+        from pipeline.store import Store, migrate
+
+        store = Store(get_settings().database_url)
+        click.echo(f"database: {migrate.current_revision(store.engine) or 'none'}")
+        click.echo(f"code head: {migrate.head_revision()}")
+
+    run_guarded(act)
+
+
+@click.group("config")
+def config_group() -> None:
+    """Inspect the configuration files."""
+
+
+@config_group.command("check")
+def config_check() -> None:
+    """Validate feeds.yaml, outlets.yaml and rules.yaml; one line per problem, exit 2."""
+    config = get_config()
+    click.echo(
+        f"ok: {len(config.feeds.feeds)} feeds, {len(config.outlets.outlets)} outlets, "
+        f"rules version {config.compiled_rules.version}"
+    )
+
+
+@click.command("run")
+@click.option("--once", is_flag=True, required=True, help="Run one full cycle and exit.")
+@click.option("--json", "as_json", is_flag=True, help="Print the cycle report as JSON.")
+def run_command(once: bool, as_json: bool) -> None:
+    """Run one cycle: every due feed, then the articles it queued.
+
+    Feed and article failures are stored and reported, not an error exit.
+    """
+
+    def act() -> None:
+        from pipeline.runtime import ingestor, open_store
+
+        config = get_config()
+        store = open_store(config.settings)
+        with ingestor(config, store) as ing:
+            report = ing.run_once()
+        if as_json:
+            echo_json(report.as_dict())
+        else:
+            print_cycle(report.as_dict())
+
+    run_guarded(act)
+
+
+@click.command("periods")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def periods_command(as_json: bool) -> None:
+    """List reporting periods with article, candidate and decision counts.
+
+    ``decided`` counts articles with any analyst decision; ``included`` and
+    ``excluded`` count articles whose latest decision has that status.
+    """
+
+    def act() -> None:
+        from pipeline.periods import parse_period
+        from pipeline.runtime import open_store
+
+        settings = get_settings()
+        store = open_store(settings)
+        rows = store.periods_summary()
+        decided = store.decision_counts()
+        pol = settings.policy
+        for row in rows:
+            period = parse_period(row["period"], start=pol.period_start_month, tz=pol.timezone)
+            row["label"] = period.label
+            counts = decided.get(row["period"], {})
+            row["included"] = counts.get("included", 0)
+            row["excluded"] = counts.get("excluded", 0)
+        if as_json:
+            echo_json(rows)
+        else:
+            cols = ["period", "label", "articles", "candidates", "decided", "included", "excluded"]
+            print_table(cols, rows)
+
+    run_guarded(act)
+
+
+@click.group("export")
+def export_group() -> None:
+    """Export candidates for analysts."""
+
+
+@export_group.command("csv")
+@click.option("--period", required=True, help="Period name, e.g. 2021-08.")
+@click.option("--actor", help="Only items tagged with this actor.")
+@click.option("--topic", help="Only items tagged with this topic.")
+@click.option(
+    "--section",
+    type=click.Choice(["overview", "russia", "iran", "china", "medical_diplomacy"]),
+    help="Only items in this section (the analyst's, else the automatic one).",
+)
+@click.option("--status", type=click.Choice(["candidate", "included", "excluded"]))
+@click.option("--state-media", type=click.Choice(["yes", "no"]))
+@click.option("--min-score", type=float)
+@click.option("--lang", help="Only items in this language (es, pt, en...).")
+@click.option("--all", "include_all", is_flag=True, help="Include items not tagged relevant.")
+@click.option("--plain", is_flag=True, help="Plain UTF-8 with LF (no BOM, no CRLF).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+def export_csv(
+    period: str,
+    actor: str | None,
+    topic: str | None,
+    section: str | None,
+    status: str | None,
+    state_media: str | None,
+    min_score: float | None,
+    lang: str | None,
+    include_all: bool,
+    plain: bool,
+    output: Path,
+) -> None:
+    """Write one row per article of PERIOD (clusters once) to an Excel-safe CSV.
+
+    Columns are documented in docs/csv.md. Edit status, section and note in
+    a spreadsheet, then `vric import decisions FILE`. Past Excel's row limit
+    the export continues in OUTPUT-2.csv, OUTPUT-3.csv...
+    """
+
+    def act() -> None:
+        from pipeline.export import ExportFilter, export_period
+        from pipeline.periods import parse_period
+        from pipeline.runtime import open_store
+
+        config = get_config()
+        pol = config.settings.policy
+        try:
+            parse_period(period, start=pol.period_start_month, tz=pol.timezone)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--period") from None
+        flt = ExportFilter(
+            actor,
+            topic,
+            section,
+            status,
+            None if state_media is None else state_media == "yes",
+            min_score,
+            lang,
+        )
+        store = open_store(config.settings)
+        result = export_period(
+            store, period, output, relevant_only=not include_all, registry=config.registry,
+            flt=flt, plain=plain,
+        )  # fmt: skip
+        files = ", ".join(str(f) for f in result.files)
+        click.echo(f"{result.rows} rows written to {files}", err=True)
+
+    run_guarded(act)
+
+
+@click.group("feeds")
+def feeds_group() -> None:
+    """Feed health and discovery."""
+
+
+@feeds_group.command("status")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def feeds_status(as_json: bool) -> None:
+    """Per feed: state, last attempt and success, error, weighted failures, next due."""
+
+    def act() -> None:
+        from pipeline.runtime import open_store
+
+        store = open_store(get_settings())
+        counts = store.entry_counts_since(datetime.now(UTC) - timedelta(days=7))
+        rows = [
+            {
+                "key": f.key,
+                "url": redact(f.url),
+                "outlet": f.outlet,
+                "state": f.state,
+                "error_code": f.last_error_code,
+                "error": f.last_error,
+                "failures": f.failures,
+                "last_attempt": f.last_attempt,
+                "last_success": f.last_success,
+                "last_status": f.last_status,
+                "items_7d": counts.get(f.id, 0),
+                "next_due": f.next_due,
+                "enabled": f.enabled,
+            }
+            for f in store.feeds()
+        ]
+        if as_json:
+            echo_json(rows)
+            return
+        cols = ["key", "state", "error_code", "failures", "last_success", "items_7d", "next_due"]
+        print_table(cols, rows)
+
+    run_guarded(act)
+
+
+core_commands = [
+    init_command,
+    db_group,
+    config_group,
+    run_command,
+    periods_command,
+    export_group,
+    feeds_group,
+]

@@ -1,0 +1,101 @@
+"""The configuration loader: the shipped files validate; broken copies give one
+clear line per problem (file, entry, field) and exit code 2."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from pipeline.cli import cli
+from pipeline.config import format_loc, load_config, load_settings
+from pipeline.errors import ConfigError
+
+REPO = Path(__file__).resolve().parents[2]
+FILES = ("feeds.yaml", "outlets.yaml", "rules.yaml")
+
+
+@pytest.fixture
+def config_dir(tmp_path: Path) -> Path:
+    for name in FILES:
+        shutil.copy(REPO / name, tmp_path / name)
+    return tmp_path
+
+
+def _edit(path: Path, change) -> None:  # type: ignore[no-untyped-def]
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(data)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def test_format_loc_reads_like_a_path() -> None:
+    assert format_loc(("feeds", 3, "url")) == "feeds[3].url"
+    assert format_loc(()) == "(top level)"
+
+
+def test_shipped_configuration_is_valid(config_dir: Path) -> None:
+    config = load_config({"VRIC_CONFIG_DIR": str(config_dir)})
+    assert len(config.feeds.feeds) >= 60
+    assert config.compiled_rules.version
+
+
+def test_bad_feed_url_names_file_entry_and_field(config_dir: Path) -> None:
+    _edit(config_dir / "feeds.yaml", lambda d: d["feeds"][3].update(url="ftp://example.org/x"))
+    with pytest.raises(ConfigError) as err:
+        load_config({"VRIC_CONFIG_DIR": str(config_dir)})
+    assert "feeds.yaml: feeds[3].url: not an http(s) URL" in err.value.problems
+
+
+def test_problems_of_several_files_are_reported_together(config_dir: Path) -> None:
+    _edit(config_dir / "feeds.yaml", lambda d: d["feeds"][0].update(interval="often"))
+    _edit(config_dir / "outlets.yaml", lambda d: d["outlets"][0].update(cap_policy="sometimes"))
+    with pytest.raises(ConfigError) as err:
+        load_config({"VRIC_CONFIG_DIR": str(config_dir)})
+    text = "\n".join(err.value.problems)
+    assert "feeds.yaml: feeds[0].interval" in text
+    assert "outlets.yaml: outlets[0].cap_policy" in text
+
+
+def test_yaml_syntax_error_gives_the_line(config_dir: Path) -> None:
+    (config_dir / "rules.yaml").write_text("tags: [unclosed\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_config({"VRIC_CONFIG_DIR": str(config_dir)})
+    assert err.value.problems[0].startswith("rules.yaml: line ")
+
+
+def test_missing_file_is_a_clear_error(config_dir: Path) -> None:
+    (config_dir / "feeds.yaml").unlink()
+    with pytest.raises(ConfigError) as err:
+        load_config({"VRIC_CONFIG_DIR": str(config_dir)})
+    assert err.value.problems[0].startswith("feeds.yaml: file not found")
+
+
+def test_config_check_exits_2_with_one_line_per_problem(config_dir: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    _edit(config_dir / "feeds.yaml", lambda d: d["feeds"][3].update(url="not a url"))
+    monkeypatch.setenv("VRIC_CONFIG_DIR", str(config_dir))
+    result = CliRunner().invoke(cli, ["config", "check"])
+    assert result.exit_code == 2
+    assert "feeds.yaml: feeds[3].url: not an http(s) URL" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_config_check_passes_on_the_shipped_files(config_dir: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("VRIC_CONFIG_DIR", str(config_dir))
+    result = CliRunner().invoke(cli, ["config", "check"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("ok: ")
+
+
+def test_environment_contract() -> None:
+    s = load_settings(
+        {
+            "VRIC_DATABASE_URL": "postgresql://u@h/db",
+            "VRIC_ALLOW_HOSTS": "127.0.0.1:8080, Feeds.Internal ,",
+        }
+    )
+    assert s.database_url == "postgresql://u@h/db"
+    assert s.allow_hosts == frozenset({"127.0.0.1:8080", "feeds.internal"})
+    assert load_settings({}).database_url == "sqlite:///vric.db"
