@@ -24,6 +24,7 @@ from pipeline.cli.core import core_commands
 from pipeline.cli.curation_cmd import bundle_command, import_group
 from pipeline.cli.demo_cmd import demo_command
 from pipeline.cli.ops_cmd import ops_commands
+from pipeline.cli.rework_cmd import rework_commands
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -46,8 +47,11 @@ for command in core_commands:
 cli.add_command(demo_command)
 cli.add_command(import_group)
 cli.add_command(bundle_command)
-for command in ops_commands:
+for command in (*ops_commands, *rework_commands):
     cli.add_command(command)
+
+# feeds check / discover attach themselves to the `feeds` group on import.
+import pipeline.cli.feeds_cmd  # noqa: E402, F401
 
 
 def main() -> None:

@@ -14,12 +14,20 @@ from pipeline.store.feeds import FeedStore
 from pipeline.store.leases import LeaseStore
 from pipeline.store.maintenance import MaintenanceStore
 from pipeline.store.reading import ArticleView, DecisionView, ReadingStore, TagView
+from pipeline.store.rework import ReworkStore, StoredText
 
 
 class Store(
-    FeedStore, ArticleStore, CurationStore, ReadingStore, LeaseStore, MaintenanceStore, StoreBase
+    FeedStore,
+    ArticleStore,
+    CurationStore,
+    ReadingStore,
+    ReworkStore,
+    LeaseStore,
+    MaintenanceStore,
+    StoreBase,
 ):
     """All store operations on one database."""
 
 
-__all__ = ["ArticleView", "DecisionView", "Store", "TagView"]
+__all__ = ["ArticleView", "DecisionView", "Store", "StoredText", "TagView"]

@@ -1,0 +1,62 @@
+"""``vric feeds check`` and ``vric feeds discover``: live probes for an
+operator who is online. Nothing is stored."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import UTC, datetime
+
+import click
+
+from pipeline.cli.common import echo_json, get_config, run_guarded
+from pipeline.cli.core import feeds_group
+from pipeline.cli.render import print_table
+
+COLUMNS = ["url", "status", "content_type", "kind", "items", "newest", "error"]
+
+
+@feeds_group.command("check")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def feeds_check(as_json: bool) -> None:
+    """Fetch every configured feed once and report status, type, items, newest date."""
+
+    def act() -> None:
+        from pipeline.fetch import HttpClient
+        from pipeline.probe import check
+        from pipeline.runtime import fetch_policy
+
+        config = get_config()
+        feeds = [(f.url, f.allow_private) for f in config.feeds.feeds if f.enabled]
+        with HttpClient(fetch_policy(config.settings)) as client:
+            probes = check(client, feeds, datetime.now(UTC))
+        _show(probes, as_json)
+
+    run_guarded(act)
+
+
+@feeds_group.command("discover")
+@click.argument("url")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def feeds_discover(url: str, as_json: bool) -> None:
+    """Candidate feeds of the site at URL: <link rel=alternate>, robots.txt
+    sitemaps and common paths, each fetched and validated."""
+
+    def act() -> None:
+        from pipeline.fetch import HttpClient
+        from pipeline.probe import find_feeds
+        from pipeline.runtime import fetch_policy
+
+        config = get_config()
+        with HttpClient(fetch_policy(config.settings)) as client:
+            probes = find_feeds(client, url, datetime.now(UTC))
+        _show(probes, as_json)
+
+    run_guarded(act)
+
+
+def _show(probes: list, as_json: bool) -> None:  # type: ignore[type-arg]
+    rows = [asdict(p) for p in probes]
+    if as_json:
+        echo_json(rows)
+    else:
+        print_table(COLUMNS, rows)
