@@ -10,6 +10,7 @@ from __future__ import annotations
 import zlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 from pipeline import dates, dedup, language, opinion, syndication, text, urls
@@ -153,7 +154,7 @@ def assemble(
     )
 
 
-def _tag_columns(result: TagResult) -> dict[str, object]:
+def _tag_columns(result: TagResult) -> dict[str, Any]:
     return {
         "relevant": result.relevant,
         "score": result.score,
@@ -168,7 +169,7 @@ def _author(page: ExtractedPage | None, entry: EntryRow) -> str | None:
     return text.cap(text.clean(author), text.FIELD_CAPS["author"])[0] if author else None
 
 
-def _raw(outcome: PageOutcome, ctx: AssembleContext, now: datetime) -> dict[str, object]:
+def _raw(outcome: PageOutcome, ctx: AssembleContext, now: datetime) -> dict[str, Any]:
     if not ctx.keep_raw_days or outcome.raw_html is None:
         return {}
     return {

@@ -64,7 +64,7 @@ class CycleReport:
     errors: Counter[str] = field(default_factory=Counter)
 
     def as_dict(self) -> dict[str, Any]:
-        out = {k: v for k, v in self.__dict__.items() if isinstance(v, int)}
+        out: dict[str, Any] = {k: v for k, v in self.__dict__.items() if isinstance(v, int)}
         out["skipped"] = dict(self.skipped)
         out["errors"] = dict(self.errors)
         return out

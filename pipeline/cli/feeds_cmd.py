@@ -5,12 +5,16 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import click
 
 from pipeline.cli.common import echo_json, get_config, run_guarded
 from pipeline.cli.core import feeds_group
 from pipeline.cli.render import print_table
+
+if TYPE_CHECKING:
+    from pipeline.probe import Probe
 
 COLUMNS = ["url", "status", "content_type", "kind", "items", "newest", "error"]
 
@@ -54,7 +58,7 @@ def feeds_discover(url: str, as_json: bool) -> None:
     run_guarded(act)
 
 
-def _show(probes: list, as_json: bool) -> None:  # type: ignore[type-arg]
+def _show(probes: list[Probe], as_json: bool) -> None:
     rows = [asdict(p) for p in probes]
     if as_json:
         echo_json(rows)
