@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class FetchSettings(BaseModel):
@@ -53,9 +54,19 @@ class PolicySettings(BaseModel):
 
     period_start_month: Literal["even", "odd"] = "even"
     timezone: str = "UTC"
+
     state_media_cap: float = Field(0.20, ge=0, le=1)
     syndicated_counts_as_state: bool = True
     count_review_outlets: bool = True
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name)") from None
+        return value
 
 
 class Settings(BaseModel):
