@@ -27,6 +27,7 @@ from pipeline import feedhealth, parse
 from pipeline.assemble import AssembleContext, PageOutcome, assemble
 from pipeline.config import Config
 from pipeline.config.feeds_schema import FeedSpec
+from pipeline.crashpoints import crashpoint
 from pipeline.dedup import ClusterIndex
 from pipeline.errors import StoreError
 from pipeline.extract import ExtractorPool
@@ -62,11 +63,13 @@ class CycleReport:
     pages_retry: int = 0
     skipped: Counter[str] = field(default_factory=Counter)
     errors: Counter[str] = field(default_factory=Counter)
+    extraction: Counter[str] = field(default_factory=Counter)  # page outcome by status
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {k: v for k, v in self.__dict__.items() if isinstance(v, int)}
         out["skipped"] = dict(self.skipped)
         out["errors"] = dict(self.errors)
+        out["extraction"] = dict(self.extraction)
         return out
 
 
@@ -132,9 +135,12 @@ class Ingestor:
         requests = [self._feed_request(f) for f in due]
         for request, result in self.client.fetch_many(requests):
             feed: FeedRow = request.key
+            crashpoint("after_feed_fetch")
             report.feeds_polled += 1
             update, new = self.handle_feed_result(feed, result, report)
+            crashpoint("after_feed_parse")
             added = self.store.record_feed_fetch(feed.id, update, new)
+            crashpoint("after_feed_commit")
             report.entries_new += added
             logger.info(
                 "feed polled",
@@ -241,9 +247,13 @@ class Ingestor:
         return int(feedhealth.adaptive_interval(times, default_s=feed.interval_s or 3600))
 
     # ------------------------------------------------------------ articles
-    def process_queue(self, report: CycleReport) -> None:
+    def process_queue(
+        self, report: CycleReport, entries: Sequence[EntryRow] | None = None
+    ) -> None:
+        """Work the article queue, or just ``entries`` (a worker's claimed batch)."""
         now = self.clock()
-        queued = self.store.queued_entries(now, self.config.settings.ingest.articles_per_cycle)
+        limit = self.config.settings.ingest.articles_per_cycle
+        queued = list(entries) if entries is not None else self.store.queued_entries(now, limit)
         groups = _group_by_url(queued)
         existing = self.store.article_ids_by_url_key(list(groups))
         self.store.link_entries([(e.id, existing[k]) for k in existing for e in groups.pop(k)], now)
@@ -267,6 +277,7 @@ class Ingestor:
         index = self._cluster_index()
         requests = [FetchRequest(url=g[0].url, kind="page", key=g) for g in groups]
         fetched = list(self.client.fetch_many(requests))
+        crashpoint("after_page_fetch")
         outcomes = self._extract_all(fetched)
         for (request, result), outcome in zip(fetched, outcomes, strict=True):
             group: list[EntryRow] = request.key
@@ -321,6 +332,7 @@ class Ingestor:
     ) -> None:
         now = self.clock()
         record = assemble(group[0], outcome, self.ctx, now)
+        report.extraction[record.extraction_status] += 1
         duplicate_of = self._duplicate_of(record, now)
         ids = [e.id for e in group]
         if duplicate_of is not None:
@@ -329,6 +341,7 @@ class Ingestor:
             return
         record = self._with_cluster(record, index)
         article_id = self.store.save_article(record, ids, now)
+        crashpoint("after_article_commit")
         if record.minhash is not None:
             index.add(article_id, record.minhash, record.cluster_id or article_id)
         report.articles_new += 1

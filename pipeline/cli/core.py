@@ -90,12 +90,23 @@ def run_command(once: bool, as_json: bool) -> None:
     """
 
     def act() -> None:
+        from pipeline.locks import daemon_lock
         from pipeline.runtime import ingestor, open_store
 
         config = get_config()
         store = open_store(config.settings)
-        with ingestor(config, store) as ing:
-            report = ing.run_once()
+        # Beside a running daemon on the same SQLite file this would poll the
+        # same feeds twice: refuse with exit 4 like a second daemon does.
+        lock = daemon_lock(store)
+        if lock is not None:
+            lock.what = "daemon or run --once"
+            lock.acquire()
+        try:
+            with ingestor(config, store) as ing:
+                report = ing.run_once()
+        finally:
+            if lock is not None:
+                lock.release()
         if as_json:
             echo_json(report.as_dict())
         else:
