@@ -14,7 +14,7 @@ from pipeline.cli.common import (
     redact,
     run_guarded,
 )
-from pipeline.cli.render import print_cycle, print_table
+from pipeline.cli.render import print_cycle, print_table, working
 
 
 @click.command("init")
@@ -210,10 +210,11 @@ def export_csv(
             lang,
         )
         store = open_store(config.settings)
-        result = export_period(
-            store, period, output, relevant_only=not include_all, registry=config.registry,
-            flt=flt, plain=plain,
-        )  # fmt: skip
+        with working(f"exporting {period}"):
+            result = export_period(
+                store, period, output, relevant_only=not include_all, registry=config.registry,
+                flt=flt, plain=plain,
+            )  # fmt: skip
         files = ", ".join(str(f) for f in result.files)
         click.echo(f"{result.rows} rows written to {files}", err=True)
 

@@ -20,6 +20,7 @@ from pipeline.cli.common import (
     printable,
     run_guarded,
 )
+from pipeline.cli.render import working
 from pipeline.errors import ImportRowsError
 
 MAX_IMPORT_BYTES = 200 * 2**20
@@ -113,8 +114,9 @@ def bundle_command(
 
         config = get_config()
         store = open_store(config.settings)
-        result = build_bundle(store, config, period, out_dir, now=datetime.now(UTC),
-                              zip=as_zip, wait=wait)  # fmt: skip
+        with working(f"building the {period} bundle"):
+            result = build_bundle(store, config, period, out_dir, now=datetime.now(UTC),
+                                  zip=as_zip, wait=wait)  # fmt: skip
         m = result.manifest
         if as_json:
             echo_json(m)

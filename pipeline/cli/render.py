@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from rich.console import Console
+from rich.progress import (
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from pipeline.cli.common import printable
 
 console = Console(highlight=False, soft_wrap=False)
+T = TypeVar("T")
 
 
 def _fmt(value: Any) -> str:
@@ -49,3 +58,35 @@ def print_cycle(report: Mapping[str, Any]) -> None:
         print_counts("errors by code", report["errors"])
     if report.get("skipped"):
         print_counts("skipped by reason", report["skipped"])
+
+
+err_console = Console(stderr=True, highlight=False)
+
+
+def track(items: Iterable[T], description: str) -> Iterator[T]:
+    """A rich progress counter on a terminal; one plain line at the end otherwise."""
+    if not err_console.is_terminal:
+        n = 0
+        for n, item in enumerate(items, 1):  # noqa: B007 - n is reported below
+            yield item
+        err_console.print(f"{description}: {n} done")
+        return
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), MofNCompleteColumn(),
+        TimeElapsedColumn(), console=err_console, transient=True,
+    ) as progress:  # fmt: skip
+        task = progress.add_task(description, total=None)
+        for item in items:
+            yield item
+            progress.advance(task)
+
+
+@contextmanager
+def working(description: str) -> Iterator[None]:
+    """A spinner on a terminal while a long call runs; a plain line otherwise."""
+    if err_console.is_terminal:
+        with err_console.status(description):
+            yield
+    else:
+        err_console.print(f"{description} ...")
+        yield

@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from pipeline.cli.common import echo_json, get_config, printable, run_guarded
-from pipeline.cli.render import print_table
+from pipeline.cli.render import print_table, track
 
 
 @click.group("outlets")
@@ -53,7 +53,8 @@ def outlets_reflag(period: str | None) -> None:
         from pipeline.runtime import open_store
 
         config = get_config()
-        changes = list(reflag(open_store(config.settings), config.registry, period))
+        store = open_store(config.settings)
+        changes = list(track(reflag(store, config.registry, period), "re-flagging"))
         for c in changes:
             click.echo(f"{c.article_id}\t{printable(c.url)}\t{'; '.join(c.lines)}")
         click.echo(f"{len(changes)} articles changed (registry {config.registry.version})",
@@ -97,7 +98,8 @@ def retag_command(period: str | None, as_json: bool) -> None:
         from pipeline.runtime import open_store
 
         config = get_config()
-        changes = list(retag(open_store(config.settings), config.compiled_rules, period))
+        store = open_store(config.settings)
+        changes = list(track(retag(store, config.compiled_rules, period), "re-tagging"))
         _print_changes(changes, as_json, f"rules {config.compiled_rules.version}")
 
     run_guarded(act)
@@ -118,7 +120,7 @@ def reextract_command(period: str, as_json: bool) -> None:
         config = get_config()
         store = open_store(config.settings)
         with ExtractorPool(extract_processes(config.settings)) as pool:
-            changes = list(reextract(store, config, period, pool))
+            changes = list(track(reextract(store, config, period, pool), "re-extracting"))
         _print_changes(changes, as_json, f"period {period}")
 
     run_guarded(act)
