@@ -138,7 +138,7 @@ def assemble(
         language_prob=lang.probability,
         language_source=lang.source,
         content_hash=dedup.content_hash(body) if status == "ok" else None,
-        title_key=dedup.title_key(title),
+        title_key=_title_key(title),
         minhash=dedup.minhash(body) if len(body) >= ctx.min_text_chars else None,
         is_opinion=is_op,
         opinion_reason=op_reason,
@@ -152,6 +152,12 @@ def assemble(
         **_tag_columns(tags),
         **_raw(outcome, ctx, now),
     )
+
+
+def _title_key(title: str) -> str | None:
+    """Hashed so any title fits the indexed column."""
+    key = dedup.title_key(title)
+    return sha256(key) if key else None
 
 
 def _tag_columns(result: TagResult) -> dict[str, Any]:

@@ -26,6 +26,8 @@ from typing import Final
 import numpy as np
 from datasketch import MinHash, MinHashLSH
 
+from pipeline.text import fold
+
 NUM_PERM: Final = 64
 SEED: Final = 20210801
 SCHEME: Final = "affine32"  # pinned: datasketch 2 changed the default hash scheme
@@ -34,12 +36,6 @@ MIN_SHINGLES: Final = 8  # shorter texts (a headline) cluster unreliably
 DEFAULT_THRESHOLD: Final = 0.7
 _SIGNATURE_DTYPE: Final = np.dtype("<u4")
 _WORD = re.compile(r"\w+")
-
-
-def fold(text: str) -> str:
-    """Case-folded, accents removed (``"Opinión"`` -> ``"opinion"``)."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def content_hash(text: str) -> str:

@@ -146,3 +146,9 @@ def _looks_utf16(head: bytes) -> bool:
     odd_nuls = sample[1::2].count(0)
     half = len(sample) // 2
     return (odd_nuls > half * 0.8 and even_nuls == 0) or (even_nuls > half * 0.8 and odd_nuls == 0)
+
+
+def fold(text: str) -> str:
+    """Case-folded, accents removed (``"Opinión"`` -> ``"opinion"``)."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))

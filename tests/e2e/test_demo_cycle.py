@@ -152,3 +152,29 @@ def test_vric_demo_command_prints_the_summary(tmp_path: Path, monkeypatch) -> No
     assert result.exit_code == 0, result.output
     assert "state-media candidates" in result.output
     assert (tmp_path / "out" / f"candidates-{DEMO_PERIOD}.csv").exists()
+
+
+def test_the_demo_cycle_gives_the_same_articles_on_both_backends(  # type: ignore[no-untyped-def]
+    demo, store: Store, tmp_path: Path
+) -> None:
+    """The full cycle into the parametrised store (SQLite and real Postgres)."""
+    from pipeline.config import Config
+    from pipeline.demo.cycle import demo_config
+    from pipeline.demo.server import DemoServer
+    from pipeline.runtime import ingestor
+
+    _summary, reference = demo
+    with DemoServer() as server:
+        base = demo_config(load_config({"VRIC_CONFIG_DIR": str(REPO)}), server, tmp_path)
+        settings = base.settings.model_copy(update={"database_url": store.url})
+        config = Config(settings=settings, feeds=base.feeds, outlets=base.outlets,
+                        rules=base.rules)  # fmt: skip
+        with ingestor(config, store, resolver=server.resolve) as ing:
+            report = ing.run_once()
+    assert report.feeds_failed == 0
+    assert store.count_articles() == reference.count_articles()
+    want = {(v.url, v.state_media, tuple(v.tag_names("actor"))) for v in
+            reference.iter_period(DEMO_PERIOD)}  # fmt: skip
+    got = {(v.url, v.state_media, tuple(v.tag_names("actor"))) for v in
+           store.iter_period(DEMO_PERIOD)}  # fmt: skip
+    assert got == want
