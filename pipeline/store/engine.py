@@ -46,10 +46,19 @@ def make_engine(url: str, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> E
     )
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The database file of a SQLite URL (``file:`` URIs too); None in memory."""
+    database = make_url(url).database or ""
+    database = database.removeprefix("file:").split("?", 1)[0]
+    if not database or database == ":memory:" or "mode=memory" in url:
+        return None
+    return Path(database)
+
+
 def _sqlite_engine(url: str, busy_timeout_ms: int) -> Engine:
-    database = make_url(url).database
-    if database and database != ":memory:":
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    path = sqlite_file(url)
+    if path is not None and "mode=ro" not in url:
+        path.parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"timeout": busy_timeout_ms / 1000})
 
     @event.listens_for(engine, "connect")

@@ -8,11 +8,11 @@ from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import and_, func, select, text, update
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from pipeline.errors import StoreError
 from pipeline.store.base import StoreBase, classify_db_error
+from pipeline.store.engine import sqlite_file
 from pipeline.store.schema import articles, feeds
 
 logger = logging.getLogger(__name__)
@@ -24,8 +24,7 @@ class MaintenanceStore(StoreBase):
         """The database file on SQLite (None for Postgres or an in-memory database)."""
         if self.dialect != "sqlite":
             return None
-        database = make_url(self.engine.url).database
-        return Path(database) if database and database != ":memory:" else None
+        return sqlite_file(self.engine.url.render_as_string(hide_password=False))
 
     def purge_raw_html(self, now: datetime) -> int:
         """Drop stored raw HTML whose retention has ended; returns the rows touched."""
