@@ -133,7 +133,7 @@ def assemble(
         summary=summary,
         text=body,
         word_count=len(body.split()),
-        truncated=t1 or t2 or t3,
+        truncated=t1 or t2 or t3 or entry.truncated,
         language=lang.language,
         language_prob=lang.probability,
         language_source=lang.source,

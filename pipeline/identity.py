@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
+from dataclasses import replace
 
-from pipeline import urls
+from pipeline import text, urls
 from pipeline.types import FeedItem, NewEntry, Skipped
 
 
@@ -44,5 +45,16 @@ def entry_keys(items: Iterable[FeedItem]) -> tuple[list[NewEntry], list[Skipped]
         if item.guid:
             seen_guids.add(item.guid)
         seen_keys.add(key)
-        out.append(NewEntry(key=key, url=item.url, url_key=sha256(canonical), item=item))
+        small, cut = capped(item)
+        out.append(NewEntry(key, item.url, sha256(canonical), small, truncated=cut))
     return out, skipped
+
+
+def capped(item: FeedItem) -> tuple[FeedItem, bool]:
+    """Field caps for what the entries table keeps, and whether anything was cut."""
+    title, t1 = text.cap(item.title, text.FIELD_CAPS["title"])
+    summary, t2 = text.cap(item.summary, text.FIELD_CAPS["summary"])
+    author, t3 = text.cap(item.author or "", text.FIELD_CAPS["author"])
+    guid, t4 = text.cap(item.guid or "", text.FIELD_CAPS["url"])
+    new = replace(item, title=title, summary=summary, author=author or None, guid=guid or None)
+    return new, t1 or t2 or t3 or t4

@@ -348,6 +348,8 @@ class Ingestor:
 
     def _duplicate_of(self, record: ArticleRecord, now: datetime) -> int | None:
         found = self.store.article_ids_by_url_key([record.url_key]).get(record.url_key)
+        if found is None and record.alias_key:
+            found = self.store.find_by_alias_key(record.alias_key)
         if found is None and record.content_hash:
             found = self.store.find_by_content_hash(record.content_hash)
         if found is None and record.outlet and record.title_key:

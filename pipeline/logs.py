@@ -11,7 +11,10 @@ import re
 import sys
 
 _SECRET_URL = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)[^/@\s:]+(:[^/@\s]*)?@", re.I)
-_SECRET_PARAM = re.compile(r"(?i)([?&](?:token|key|apikey|api_key|password|secret|sig)=)[^&\s]+")
+_SECRET_PARAM = re.compile(
+    r"(?i)([?&;](?:access_token|auth|token|key|apikey|api_key|password|passwd|pwd|secret|sig|"
+    r"signature|session|sessionid|sid|client_secret)=)[^&#\s\"']+"
+)
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
 
 
@@ -25,6 +28,7 @@ def printable(text: str) -> str:
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029]")
 _STD = set(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime"}
 
 
@@ -46,7 +50,10 @@ class _Formatter(logging.Formatter):
             }
             if record.exc_info:
                 doc["exc"] = self.formatException(record.exc_info)
-            return redact(json.dumps(doc, default=str, ensure_ascii=False))
+            line = json.dumps(doc, default=str, ensure_ascii=False)
+            # JSON escapes C0 controls itself; C1 controls (CSI, OSC) and line
+            # separators must not reach a terminal or a line-based reader raw.
+            return redact(_JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", line))
         keys = " ".join(f"{k}={printable(str(v))!s}" for k, v in sorted(extra.items()))
         line = f"{record.levelname.lower()} {record.name}: {printable(record.getMessage())} {keys}"
         if record.exc_info:

@@ -261,6 +261,7 @@ class NewEntry:
     url: str
     url_key: str
     item: FeedItem
+    truncated: bool = False  # a field was cut to its cap
 
 
 @dataclass(frozen=True)
@@ -282,6 +283,7 @@ class EntryRow:
     language: str | None = None
     feed_outlet: str | None = None
     feed_language: str | None = None
+    truncated: bool = False
 
 
 @dataclass(frozen=True)

@@ -110,7 +110,10 @@ class Service:
         quiet_libraries()
         settings = load_settings()
         with ExitStack() as stack:
-            self.store = store = _open_store(settings.database_url)
+            opened = self._wait_for_store(settings.database_url)
+            if opened is None:
+                return 0  # stopped while waiting for the database
+            self.store = store = opened
             stack.callback(store.close)
             self._check_backend(store)
             try:
@@ -130,6 +133,24 @@ class Service:
                 pass
             return self._shutdown(sched, store)
         return 0  # pragma: no cover - the with block always returns
+
+    def _wait_for_store(self, url: str) -> Store | None:
+        """Open the store; while the database is down, retry with a capped backoff
+        (1 s doubling to 60 s) instead of exiting, until it answers or a signal."""
+        delay = 1.0
+        while True:
+            try:
+                return _open_store(url)
+            except StoreError as exc:
+                if exc.code != "db_unavailable":
+                    raise
+                logger.warning(
+                    "database unavailable; retrying",
+                    extra={"outcome": "waiting", "reason": exc.code, "retry_in_s": delay},
+                )
+            if self.stop_requested.wait(delay):
+                return None
+            delay = min(delay * 2, 60.0)
 
     def _check_backend(self, store: Store) -> None:
         if self.opts.role == "worker" and store.dialect != "postgresql":
@@ -316,7 +337,11 @@ def quiet_libraries() -> None:
 
 def _open_store(url: str) -> Store:
     store = Store(url)
-    store.check_schema()
+    try:
+        store.check_schema()
+    except BaseException:
+        store.close()
+        raise
     return store
 
 

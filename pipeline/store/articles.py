@@ -52,6 +52,13 @@ class ArticleStore(StoreBase):
             found = conn.execute(q).scalar_one_or_none()
             return int(found) if found is not None else None
 
+    def find_by_alias_key(self, alias_key: str) -> int | None:
+        """An article whose URL differs only by scheme, ``www.`` or a final slash."""
+        with self.read() as conn:
+            q = select(articles.c.id).where(articles.c.alias_key == alias_key).limit(1)
+            found = conn.execute(q).scalar_one_or_none()
+            return int(found) if found is not None else None
+
     def find_by_content_hash(self, content_hash: str) -> int | None:
         with self.read() as conn:
             q = select(articles.c.id).where(articles.c.content_hash == content_hash).limit(1)

@@ -49,33 +49,35 @@ class StoreBase:
 
     # ------------------------------------------------------------ schema
     def upgrade(self) -> None:
-        migrate.upgrade(self.engine)
+        with self._mapped_errors():
+            migrate.upgrade(self.engine)
 
     def check_schema(self) -> None:
-        migrate.check_schema(self.engine)
+        with self._mapped_errors():
+            migrate.check_schema(self.engine)
+
+    @contextmanager
+    def _mapped_errors(self) -> Iterator[None]:
+        try:
+            yield
+        except (OperationalError, DBAPIError) as exc:
+            code = classify_db_error(exc)
+            raise StoreError(code, f"store: {exc.__class__.__name__}: {exc.orig}") from exc
 
     # ------------------------------------------------------------ transactions
     @contextmanager
     def write(self) -> Iterator[Connection]:
         """One write transaction (BEGIN IMMEDIATE on SQLite); errors mapped."""
-        try:
-            with self.engine.begin() as conn:
-                yield conn
-        except (OperationalError, DBAPIError) as exc:
-            code = classify_db_error(exc)
-            raise StoreError(code, f"store: {exc.__class__.__name__}: {exc.orig}") from exc
+        with self._mapped_errors(), self.engine.begin() as conn:
+            yield conn
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
         """A read-only transaction that never blocks writers."""
-        try:
-            with self.engine.connect() as raw:
-                conn = raw.execution_options(**{READONLY: True})
-                with conn.begin():
-                    yield conn
-        except (OperationalError, DBAPIError) as exc:
-            code = classify_db_error(exc)
-            raise StoreError(code, f"store: {exc.__class__.__name__}: {exc.orig}") from exc
+        with self._mapped_errors(), self.engine.connect() as raw:
+            conn = raw.execution_options(**{READONLY: True})
+            with conn.begin():
+                yield conn
 
     def insert_ignore(self, table: Table) -> Insert:
         """INSERT ... ON CONFLICT DO NOTHING on both backends."""

@@ -108,7 +108,15 @@ class FeedStore(StoreBase):
     ) -> int:
         if not new:
             return 0
-        rows = [_entry_values(feed_id, e, now) for e in new]
+        # A secondary within-feed key: a feed that mints a new GUID on every
+        # fetch must not add an entry per fetch for a link it already listed.
+        known = select(entries.c.url_key).where(
+            entries.c.feed_id == feed_id, entries.c.url_key.in_({e.url_key for e in new})
+        )
+        seen = set(conn.execute(known).scalars())
+        rows = [_entry_values(feed_id, e, now) for e in new if e.url_key not in seen]
+        if not rows:
+            return 0
         stmt = self.insert_ignore(entries).returning(entries.c.id)
         return len(conn.execute(stmt, rows).all())
 
@@ -241,6 +249,7 @@ def _entry_values(feed_id: int, e: NewEntry, now: datetime) -> dict[str, Any]:
         "source_url": item.source_url,
         "source_name": item.source_name,
         "language": item.language,
+        "truncated": e.truncated,
         "discovered_at": now,
         "state": "queued",
         "attempts": 0,
@@ -266,4 +275,5 @@ def _entry_row(r: RowMapping) -> EntryRow:
         language=r["language"],
         feed_outlet=r["feed_outlet"],
         feed_language=r["feed_lang"],
+        truncated=bool(r["truncated"]),
     )

@@ -27,6 +27,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.engine import Dialect
 
@@ -109,6 +110,7 @@ entries = Table(
     Column("source_url", Text),
     Column("source_name", Text),
     Column("language", String(10)),
+    Column("truncated", Boolean, nullable=False, default=False, server_default=false()),
     Column("discovered_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime),
     Column("state", String(20), nullable=False, default="queued"),
