@@ -51,6 +51,9 @@ class EffectiveDate:
     flags: tuple[str, ...] = ()
 
 
+_RFC822_YEAR = re.compile(r"\b\d{1,2}\s+[A-Za-z]{3,}\.?\s+(\d{2,4})\b")
+
+
 def to_utc(value: datetime) -> datetime:
     """Aware UTC datetime; a naive value is taken to be UTC already."""
     if value.tzinfo is None:
@@ -78,7 +81,10 @@ def parse_date(raw: str | None) -> datetime | None:
     for parser in (_parse_iso, _parse_rfc822, _parse_formats):
         parsed = parser(text)
         if parsed is not None:
-            return to_utc(parsed)
+            try:
+                return to_utc(parsed)
+            except (OverflowError, ValueError):  # 9999-12-31T23:59-12:00 has no UTC
+                return None
     return None
 
 
@@ -92,9 +98,17 @@ def _parse_iso(text: str) -> datetime | None:
 
 def _parse_rfc822(text: str) -> datetime | None:
     try:
-        return email.utils.parsedate_to_datetime(text)
+        parsed = email.utils.parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
+    # email.utils reads years below 100 as 19xx/20xx: "0001" must not become 2001.
+    year = _RFC822_YEAR.search(text)
+    if year and len(year.group(1)) == 4 and int(year.group(1)) != parsed.year:
+        try:
+            return parsed.replace(year=int(year.group(1)))  # kept, and judged implausible
+        except ValueError:
+            return None
+    return parsed
 
 
 def _parse_formats(text: str) -> datetime | None:

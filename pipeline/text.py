@@ -152,3 +152,26 @@ def fold(text: str) -> str:
     """Case-folded, accents removed (``"Opinión"`` -> ``"opinion"``)."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+_NUMERIC_REF = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));?")
+
+
+def _allowed_code_point(cp: int) -> bool:
+    if cp in (0x9, 0xA, 0xD):
+        return True
+    if cp < 0x20 or 0xD800 <= cp <= 0xDFFF or cp in (0xFFFE, 0xFFFF):
+        return False
+    return cp <= 0x10FFFF
+
+
+def drop_forbidden_refs(html: str) -> str:
+    """Remove character references to characters XML and our store forbid
+    (``&#0;``, ``&#1;``, ``&#xFFFF;``, surrogates): lxml refuses a whole page
+    for one of them, and they carry no text."""
+
+    def keep(m: re.Match[str]) -> str:
+        cp = int(m.group(1), 16) if m.group(1) else int(m.group(2))
+        return m.group(0) if _allowed_code_point(cp) else ""
+
+    return _NUMERIC_REF.sub(keep, html)

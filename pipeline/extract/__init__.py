@@ -83,7 +83,8 @@ def _extract(body: bytes, url: str, content_type: str | None) -> ExtractedPage:
     decoded, _encoding = decode_html(body, content_type)
     # The text is decoded already: an XML declaration naming another charset
     # would make lxml re-read it as bytes in that charset.
-    tree = trafilatura.load_html(text.clean(_XML_DECLARATION.sub("", decoded, count=1)))
+    html = text.drop_forbidden_refs(text.clean(_XML_DECLARATION.sub("", decoded, count=1)))
+    tree = trafilatura.load_html(html)
     if tree is None:
         return ExtractedPage(status="extract_failed")
     meta = read_meta(tree)

@@ -52,11 +52,22 @@ def decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str]
         return body.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
+    if _declares_utf8(content_type, body):
+        text = body.decode("utf-8", "replace")
+        # A page declared UTF-8 with a stray invalid byte or two is still UTF-8;
+        # reading it all as windows-1252 would garble every accented letter.
+        if text.count("\ufffd") <= max(2, len(text) // 2000):
+            return text, "utf-8"
     for declared in (_charset_from_type(content_type), _charset_from_meta(body)):
         codec = _usable_codec(declared)
         if codec:
             return body.decode(codec, "replace"), codec
     return body.decode(_FALLBACK, "replace"), _FALLBACK
+
+
+def _declares_utf8(content_type: str | None, body: bytes) -> bool:
+    labels = (_charset_from_type(content_type), _charset_from_meta(body))
+    return any(label and label.strip().lower() in ("utf-8", "utf8") for label in labels)
 
 
 def _charset_from_type(content_type: str | None) -> str | None:

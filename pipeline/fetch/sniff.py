@@ -38,11 +38,18 @@ def is_blank(body: bytes) -> bool:
 
 
 def is_binary(body: bytes) -> bool:
-    """Known binary magic bytes, or NUL bytes early on (no feed or page has them)."""
+    """Known binary magic bytes, or many NUL bytes early on.
+
+    A stray NUL in a text document is cleaned later like any control
+    character; only a NUL density no text has (3 % of the first 512 bytes)
+    marks binary. UTF-16 (with a BOM) is text full of NULs.
+    """
     head = body[:512]
     if head.startswith(BINARY_MAGIC):
         return True
-    return b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff"))  # UTF-16 has NULs
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return False
+    return head.count(b"\x00") > max(1, len(head) // 32)
 
 
 def is_html_page(body: bytes) -> bool:
