@@ -35,7 +35,7 @@ def _is_trigger_led(text: str) -> bool:
 def neutralise(value: str) -> str:
     """Make an untrusted text cell inert; remove NUL; cap at Excel's limit."""
     text = value.replace("\x00", "")
-    if _is_trigger_led(text):
+    if _needs_prefix(text):
         text = "'" + text
     if len(text) > EXCEL_CELL_LIMIT:
         text = text[: EXCEL_CELL_LIMIT - len(TRUNCATION_MARKER)] + TRUNCATION_MARKER
@@ -44,9 +44,15 @@ def neutralise(value: str) -> str:
 
 def unneutralise(value: str) -> str:
     """Undo :func:`neutralise`'s ``'`` prefix (for cells read back from a file)."""
-    if value.startswith("'") and _is_trigger_led(value[1:]):
+    if value.startswith("'") and _needs_prefix(value[1:]):
         return value[1:]
     return value
+
+
+def _needs_prefix(text: str) -> bool:
+    """Trigger-led, or apostrophes before a trigger: ``'=x`` is prefixed too, so
+    that reading back strips exactly the one apostrophe we added."""
+    return _is_trigger_led(text.lstrip("'")) if text.startswith("'") else _is_trigger_led(text)
 
 
 def cell(value: Any, *, trusted: bool = False) -> str:
