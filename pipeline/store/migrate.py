@@ -3,6 +3,8 @@ start-up check that the database is at the code's head revision."""
 
 from __future__ import annotations
 
+import fcntl
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -53,8 +55,27 @@ def check_schema(engine: Engine) -> None:
 
 
 @contextmanager
+def _file_lock(engine: Engine) -> Iterator[None]:
+    """SQLite: an flock beside the database file for the whole upgrade, so a
+    second upgrade cannot start between two migrations of the first."""
+    from pipeline.store.engine import sqlite_file
+
+    path = sqlite_file(engine.url.render_as_string(hide_password=False))
+    if engine.dialect.name != "sqlite" or path is None:
+        yield
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path.with_name(path.name + ".migrate.lock"), os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+@contextmanager
 def _migration_lock(engine: Engine) -> Iterator[Connection]:
-    with engine.connect() as conn:
+    with _file_lock(engine), engine.connect() as conn:
         if engine.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": PG_MIGRATION_LOCK})
             conn.commit()
