@@ -16,8 +16,7 @@ from zoneinfo import ZoneInfo
 from pipeline.types import Period
 
 MONTHS = {
-    "en": "January February March April May June July August September October November "
-    "December",
+    "en": "January February March April May June July August September October November December",
     "es": "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre "
     "diciembre",
     "pt": "janeiro fevereiro março abril maio junho julho agosto setembro outubro novembro "
