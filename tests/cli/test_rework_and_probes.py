@@ -108,3 +108,26 @@ def test_feeds_discover_finds_the_feed_on_a_common_path() -> None:
         probes = find_feeds(client, "http://actualidad.rt.com/", NOW)
     best = probes[0]
     assert best.ok and best.url == "http://actualidad.rt.com/feeds/all.rss"
+
+
+def test_reextract_reruns_extraction_on_kept_raw_html_and_retags(store: Store, config) -> None:  # type: ignore[no-untyped-def]
+    import zlib
+
+    from pipeline.extract import ExtractorPool
+    from pipeline.rework import reextract
+
+    paragraphs = "".join(f"<p>{TEXT}</p>" for _ in range(3))
+    html = (f"<html lang='es'><head><title>Rusia y Venezuela</title></head><body><article>"
+            f"<h1>Rusia y Venezuela firman un acuerdo militar</h1>{paragraphs}</article>"
+            f"</body></html>").encode()  # fmt: skip
+    article_id = store.save_article(
+        _article("http://www.infobae.com/a/raw", text="stale", extraction_status="summary:timeout",
+                 raw_html=zlib.compress(html)),
+        [], NOW,
+    )  # fmt: skip
+    with ExtractorPool(1) as pool:
+        changes = list(reextract(store, config, "2021-08", pool))
+    assert any(c.article_id == article_id and "text re-extracted" in c.lines for c in changes)
+    (view,) = store.articles_by_ids([article_id])
+    assert view.extraction_status == "ok" and view.relevant
+    assert "russia" in view.tag_names("actor")
