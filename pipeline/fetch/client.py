@@ -133,6 +133,21 @@ class HttpClient:
     def fetch_request(self, request: FetchRequest) -> FetchResult:
         if request.kind not in ("feed", "page", "robots"):
             raise ValueError(f"unknown fetch kind {request.kind!r} (feed or page)")
+        result = self._attempt(request)
+        if (
+            request.kind != "robots"
+            and result.error_code in ("protocol", "reset")
+            and (result.status is None)
+        ):
+            # A pooled keep-alive connection can go bad between two requests
+            # (a server that lied about Content-Length, or closed it idle):
+            # a GET that failed before any response head is retried once, the
+            # dead connection having been dropped from the pool.
+            result = self._attempt(request)
+        _log(result)
+        return result
+
+    def _attempt(self, request: FetchRequest) -> FetchResult:
         trace = _Trace(request, time.monotonic(), final_url=strip_credentials(request.url))
         try:
             result = self._run(request, trace)
@@ -143,7 +158,6 @@ class HttpClient:
             result = trace.failure(
                 "io_error", f"fetch: internal error ({type(exc).__name__}); please report"
             )
-        _log(result)
         return result
 
     def fetch_many(
