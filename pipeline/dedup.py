@@ -87,7 +87,9 @@ def similarity(a: bytes, b: bytes) -> float:
 
 
 def _sketch(signature: bytes) -> MinHash:
-    return MinHash(seed=SEED, scheme=SCHEME, hashvalues=_values(signature).astype(np.uint64))
+    values = _values(signature).astype(np.uint64)
+    # Passing the cached permutations avoids redrawing them for every sketch.
+    return MinHash(seed=SEED, scheme=SCHEME, hashvalues=values, permutations=_permutations())
 
 
 class ClusterIndex:

@@ -120,7 +120,7 @@ entries = Table(
     Column("last_error", Text),
     Column("lease_owner", String(100)),
     Column("lease_until", UTCDateTime),
-    Column("article_id", Integer, ForeignKey("articles.id", ondelete="SET NULL")),
+    Column("article_id", Integer, ForeignKey("articles.id", ondelete="SET NULL"), index=True),
     UniqueConstraint("feed_id", "key"),
     Index("ix_entries_state_next_attempt", "state", "next_attempt"),
 )
