@@ -17,7 +17,7 @@ the original), ``exact`` (another outlet, same text) and ``syndicated``
 (another outlet, agency credit, a few sentences changed), so that every
 deduplication path has work.
 
-    python -m bench.corpus --articles 1000 --seed 7 --out /tmp/corpus
+    python -m bench.corpus --articles 1000 --seed 7 --out corpus-out
 """
 
 from __future__ import annotations
@@ -28,14 +28,13 @@ import random
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime
 from functools import lru_cache
-from html import escape
 from pathlib import Path
 from typing import Final
 from urllib.parse import urlsplit
 
 from bench import vocab
+from bench.feeds import FeedEntry, render_feed
 from bench.pages import LAYOUTS, PageSpec, render_page
 
 START: Final = datetime(2021, 8, 1, tzinfo=UTC)
@@ -405,65 +404,6 @@ def _copy_kind(rng: random.Random) -> str | None:
             return kind
         roll -= share
     return None
-
-
-@dataclass(frozen=True)
-class FeedEntry:
-    url: str
-    title: str
-    summary: str
-    author: str
-    published: datetime
-    category: str
-
-    @classmethod
-    def of(cls, s: ArticleSpec) -> FeedEntry:
-        return cls(s.url, s.title, s.lead, s.author, s.published, s.section)
-
-
-def render_feed(host: str, name: str, lang: str, entries: Sequence[FeedEntry], fmt: str) -> bytes:
-    if fmt == "atom":
-        return _atom(host, name, lang, entries)
-    return _rss(host, name, lang, entries)
-
-
-def _rss(host: str, name: str, lang: str, entries: Sequence[FeedEntry]) -> bytes:
-    items = "".join(
-        f"<item><title>{escape(e.title)}</title><link>{escape(e.url)}</link>"
-        f'<guid isPermaLink="true">{escape(e.url)}</guid>'
-        f"<pubDate>{format_datetime(e.published, usegmt=True)}</pubDate>"
-        f"<dc:creator>{escape(e.author)}</dc:creator><category>{escape(e.category)}</category>"
-        f"<description>{escape(f'<p>{escape(e.summary)}</p>')}</description></item>\n"
-        for e in entries
-    )
-    built = max((e.published for e in entries), default=START)
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0" '
-        'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:atom="http://www.w3.org/2005/Atom">\n'
-        f"<channel><title>{escape(name)}</title><link>http://{host}/</link>"
-        f'<atom:link href="http://{host}/feed.xml" rel="self" type="application/rss+xml"/>'
-        f"<description>{escape(name)}: últimas noticias</description><language>{lang}</language>"
-        f"<lastBuildDate>{format_datetime(built, usegmt=True)}</lastBuildDate>\n{items}"
-        "</channel></rss>\n"
-    ).encode()
-
-
-def _atom(host: str, name: str, lang: str, entries: Sequence[FeedEntry]) -> bytes:
-    items = "".join(
-        f'<entry><title>{escape(e.title)}</title><link rel="alternate" href="{escape(e.url)}"/>'
-        f"<id>{escape(e.url)}</id><published>{e.published.isoformat()}</published>"
-        f"<updated>{e.published.isoformat()}</updated><author><name>{escape(e.author)}</name></author>"
-        f'<category term="{escape(e.category)}"/><summary type="html">'
-        f"{escape(f'<p>{escape(e.summary)}</p>')}</summary></entry>\n"
-        for e in entries
-    )
-    updated = max((e.published for e in entries), default=START).isoformat()
-    return (
-        '<?xml version="1.0" encoding="utf-8"?>\n'
-        f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="{lang}">'
-        f"<title>{escape(name)}</title><id>http://{host}/</id><updated>{updated}</updated>"
-        f'<link rel="self" href="http://{host}/atom.xml"/>\n{items}</feed>\n'
-    ).encode()
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -280,13 +280,17 @@ def stage_costs(work: Workload, base: Config, sample: int = 60) -> dict[str, lis
         "minhash": lambda i: dedup.minhash(extracted[i].text),
     }
     tests["assemble (all article stages)"] = _assemble_test(work, base, pages, extracted)
-    tests["store.save_article (SQLite)"] = _store_test(work, base, pages, extracted)
-    out = {}
-    for name, fn in tests.items():
-        start = time.process_time()
-        for i in range(len(pages)):
-            fn(i)
-        out[name] = [(time.process_time() - start) / len(pages) * 1000]
+    with temp_dir("vric-bench-p1s-") as tmp:
+        store = Store(f"sqlite:///{tmp / 's.db'}")
+        store.upgrade()
+        tests["store.save_article (SQLite)"] = _store_test(work, base, pages, extracted, store)
+        out = {}
+        for name, fn in tests.items():
+            start = time.process_time()
+            for i in range(len(pages)):
+                fn(i)
+            out[name] = [(time.process_time() - start) / len(pages) * 1000]
+        store.close()
     return out
 
 
@@ -304,15 +308,10 @@ def _assemble_test(
 
 
 def _store_test(
-    work: Workload, base: Config, pages: Any, extracted: Any
+    work: Workload, base: Config, pages: Any, extracted: Any, store: Store
 ) -> Callable[[int], object]:
-    import tempfile
-
     from pipeline.assemble import PageOutcome, assemble
 
-    tmp = Path(tempfile.mkdtemp(prefix="vric-bench-p1s-"))
-    store = Store(f"sqlite:///{tmp / 's.db'}")
-    store.upgrade()
     now = datetime.now(UTC)
     ctx = _context(base)
     records = [

@@ -11,7 +11,8 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Final
 
-from bench.corpus import START, Corpus, FeedEntry, render_feed, synthetic_hosts
+from bench.corpus import START, Corpus, synthetic_hosts
+from bench.feeds import FeedEntry, render_feed
 from bench.server import Resource, StaticSite, resource
 
 RSS_TYPE: Final = "application/rss+xml; charset=utf-8"
