@@ -15,7 +15,7 @@ WORKDIR /app
 # Dependencies first, so that a code change does not reinstall them.
 COPY pyproject.toml README.md ./
 COPY pipeline/__init__.py pipeline/
-RUN pip install --no-compile -e . && rm -rf /root/.cache
+RUN pip install --no-cache-dir --no-compile -e .
 
 # The code, the migrations (found beside the package: hence the editable
 # install) and the shipped configuration as the default /config.
