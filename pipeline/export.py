@@ -296,39 +296,6 @@ def export_period(
     )  # fmt: skip
 
 
-def collapse_clusters(views: Iterable[ArticleView]) -> Iterator[tuple[ArticleView, list[str]]]:
-    """Collapse clusters of an in-memory list of views (small inputs only).
-
-    Holds every view until the end; :func:`export_period` streams instead.
-    """
-    groups: dict[tuple[str, int], list[ArticleView]] = {}
-    for view in views:  # cluster ids and article ids are different number spaces
-        key = ("c", view.cluster_id) if view.cluster_id is not None else ("a", view.id)
-        groups.setdefault(key, []).append(view)
-    for members in groups.values():
-        ranked = sorted(members, key=_view_key)
-        head = ranked[0]
-        others = {o.outlet or o.domain or "?" for o in ranked[1:]}
-        yield head, sorted(others - {head.outlet or head.domain or ""})
-
-
 def _view_key(a: ArticleView) -> tuple[int, int, float, str, int]:
     state_like = a.state_media or a.syndicated_from is not None
     return representative_key(status_of(a), state_like, a.score, a.published_at, a.id)
-
-
-def write_csv(
-    views: Iterable[ArticleView],
-    path: Path,
-    *,
-    registry: Any = None,
-    flt: ExportFilter | None = None,
-    plain: bool = False,
-) -> int:
-    """Write views (clusters collapsed in memory) to ``path``; returns the row count.
-
-    Kept for callers holding views; prefer :func:`export_period`, which streams.
-    """
-    return write_export(
-        collapse_clusters(views), path, registry=registry, flt=flt, plain=plain
-    ).rows

@@ -11,10 +11,12 @@ import re
 import sys
 
 _SECRET_URL = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)[^/@\s:]+(:[^/@\s]*)?@", re.I)
-_SECRET_PARAM = re.compile(
-    r"(?i)([?&;](?:access_token|auth|token|key|apikey|api_key|password|passwd|pwd|secret|sig|"
-    r"signature|session|sessionid|sid|client_secret)=)[^&#\s\"']+"
-)
+# Query parameters whose values are secrets, wherever a URL is shown.
+SECRET_PARAMS = (
+    "access_token", "auth", "token", "key", "apikey", "api_key", "password", "passwd", "pwd",
+    "secret", "sig", "signature", "session", "sessionid", "sid", "client_secret",
+)  # fmt: skip
+_SECRET_PARAM = re.compile(rf"(?i)([?&;](?:{'|'.join(SECRET_PARAMS)})=)[^&#\s\"']+")
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
 
 

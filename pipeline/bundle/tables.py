@@ -16,6 +16,7 @@ from urllib.parse import urlsplit, urlunsplit
 from pipeline.bundle.policy import Removal, Selection
 from pipeline.csvsafe import cell, csv_bytes
 from pipeline.export import COLUMNS, OutletCache, registry_entry, row_cells
+from pipeline.logs import SECRET_PARAMS
 from pipeline.store import ArticleView
 from pipeline.store.curation import FeedCoverage, OutletCoverage
 
@@ -28,7 +29,7 @@ COVERAGE_COLUMNS = (
     "enabled", "error_code", "last_error", "last_success", "consecutive_failures",
     "articles", "candidates", "in_bundle",
 )  # fmt: skip
-_SECRET_PARAM = re.compile(r"(?i)^(?:token|key|apikey|api_key|access_token|password|secret|sig)$")
+_SECRET_PARAM = re.compile(rf"(?i)^(?:{'|'.join(SECRET_PARAMS)})$")
 
 
 def _when(value: datetime | None) -> str:

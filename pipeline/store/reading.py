@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Integer, func, select
 from sqlalchemy.engine import Connection
 
 from pipeline.store.base import StoreBase
@@ -143,7 +143,7 @@ class ReadingStore(StoreBase):
             select(
                 articles.c.period,
                 func.count(articles.c.id),
-                func.sum(func.cast(articles.c.relevant, _int_type())),
+                func.sum(func.cast(articles.c.relevant, Integer)),
                 func.count(decided.c.article_id),
             )
             .select_from(articles.outerjoin(decided, decided.c.article_id == articles.c.id))
@@ -166,12 +166,6 @@ class ReadingStore(StoreBase):
         )
         with self.read() as conn:
             return [dict(r._mapping) for r in conn.execute(query)]
-
-
-def _int_type() -> Any:
-    from sqlalchemy import Integer
-
-    return Integer
 
 
 def _tags_for(conn: Connection, ids: list[int]) -> dict[int, list[TagView]]:
