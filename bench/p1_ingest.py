@@ -35,7 +35,7 @@ from bench.profiles import profile_call
 from bench.report import Measurement, Target, shown
 from pipeline.config import Config
 from pipeline.extract import ExtractorPool
-from pipeline.ingest import CycleReport, Ingestor
+from pipeline.ingest.cycle import CycleReport, Ingestor
 from pipeline.store import Store
 
 logger = logging.getLogger(__name__)
@@ -254,7 +254,7 @@ def stage_costs(work: Workload, base: Config, sample: int = 60) -> dict[str, lis
     """CPU ms per article of each stage on one core, over ``sample`` pages."""
     import trafilatura
 
-    from pipeline import dedup, language
+    from pipeline.article import duplicates, language
     from pipeline.extract import extract_page
     from pipeline.tagging import tag
     from pipeline.types import TagInput
@@ -277,7 +277,7 @@ def stage_costs(work: Workload, base: Config, sample: int = 60) -> dict[str, lis
             extracted[i].title or "", extracted[i].text
         ),
         "tagging": lambda i: tag(TagInput(extracted[i].title or "", extracted[i].text), rules),
-        "minhash": lambda i: dedup.minhash(extracted[i].text),
+        "minhash": lambda i: duplicates.minhash(extracted[i].text),
     }
     tests["assemble (all article stages)"] = _assemble_test(work, base, pages, extracted)
     with temp_dir("vric-bench-p1s-") as tmp:
@@ -297,7 +297,7 @@ def stage_costs(work: Workload, base: Config, sample: int = 60) -> dict[str, lis
 def _assemble_test(
     work: Workload, base: Config, pages: Any, extracted: Any
 ) -> Callable[[int], object]:
-    from pipeline.assemble import PageOutcome, assemble
+    from pipeline.article.assemble import PageOutcome, assemble
 
     ing_ctx = _context(base)
     now = datetime.now(UTC)
@@ -310,7 +310,7 @@ def _assemble_test(
 def _store_test(
     work: Workload, base: Config, pages: Any, extracted: Any, store: Store
 ) -> Callable[[int], object]:
-    from pipeline.assemble import PageOutcome, assemble
+    from pipeline.article.assemble import PageOutcome, assemble
 
     now = datetime.now(UTC)
     ctx = _context(base)
@@ -322,13 +322,13 @@ def _store_test(
 
 
 def _context(base: Config) -> Any:
-    from pipeline.assemble import AssembleContext
+    from pipeline.article.assemble import AssembleContext
 
     return AssembleContext(registry=base.registry, rules=base.compiled_rules)
 
 
 def _entry(work: Workload, url: str, i: int) -> Any:
-    from pipeline.identity import sha256
+    from pipeline.article.identity import sha256
     from pipeline.types import EntryRow
 
     spec = work.by_url[url]

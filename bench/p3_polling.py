@@ -36,8 +36,8 @@ from bench.server import ServerProcess
 from bench.sites import PolledFeed, feed_body, polled_feeds, polling_site
 from pipeline import parse
 from pipeline.config import Config
-from pipeline.ingest import CycleReport, Ingestor
-from pipeline.runtime import ingestor
+from pipeline.ingest.cycle import CycleReport, Ingestor
+from pipeline.ingest.runtime import ingestor
 from pipeline.store import Store
 
 CHANGED_TARGET = Target("<=", 1.25)

@@ -2,8 +2,8 @@
 
 The store is seeded (:mod:`bench.p4_seed`) with a target period of a fixed
 size, then grown with articles of other periods; at each database size the
-export (``pipeline.export.export_period``, as ``vric export csv``) and the
-bundle (``pipeline.bundle.build_bundle``, as ``vric bundle``) run in a fresh
+export (``pipeline.curate.export.export_period``, as ``vric export csv``) and the
+bundle (``pipeline.curate.bundle.build_bundle``, as ``vric bundle``) run in a fresh
 child process that reports the operation's wall time and its peak RSS. The
 statements they send are captured once per backend and explained
 (``EXPLAIN QUERY PLAN`` / ``EXPLAIN``): a full scan of a large table in a
@@ -102,10 +102,10 @@ def full_scans(plan: Sequence[str], dialect: str, big: Collection[str] = LARGE_T
 
 def _operate(store: Store, config: Config, op: str, period: str, out: Path) -> int:
     if op == "export":
-        from pipeline.export import export_period
+        from pipeline.curate.export import export_period
 
         return export_period(store, period, out / "export.csv", registry=config.registry).rows
-    from pipeline.bundle import build_bundle
+    from pipeline.curate.bundle import build_bundle
 
     bundle = build_bundle(store, config, period, out, now=datetime.now(UTC))
     return int(bundle.manifest.get("total", 0))

@@ -1,7 +1,7 @@
 """Fill a store with many realistic articles fast (for P4).
 
 Article records are assembled once from corpus articles (real tags,
-outlets, languages and dedup keys through ``pipeline.assemble``), then
+outlets, languages and dedup keys through ``pipeline.article.assemble``), then
 copied under new ids, URLs, dates and periods with batched Core inserts:
 articles with their text, tags with their explanations, one or two feed
 entries each, near-duplicate clusters, and a few analyst decisions. Seeding
@@ -20,9 +20,9 @@ from typing import Any, Final
 from sqlalchemy import func, select
 
 from bench.corpus import Corpus
-from pipeline.assemble import AssembleContext, PageOutcome, assemble
+from pipeline.article.assemble import AssembleContext, PageOutcome, assemble
+from pipeline.article.identity import sha256
 from pipeline.config import Config
-from pipeline.identity import sha256
 from pipeline.periods import parse_period
 from pipeline.store import Store
 from pipeline.store.articles import tag_rows

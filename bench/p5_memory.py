@@ -33,7 +33,7 @@ from bench.harness import ROOT, base_config, bench_config, children_rss_mb, rss_
 from bench.report import Measurement, Target
 from bench.server import ServerProcess
 from bench.sites import ROLLING_STEP, RollingSite, rolling_site
-from pipeline.runtime import ingestor
+from pipeline.ingest.runtime import ingestor
 from pipeline.store import Store
 
 logger = logging.getLogger(__name__)

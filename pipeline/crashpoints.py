@@ -8,12 +8,12 @@ dictionary lookup.
 
 Points in use (keep :data:`CRASH_POINTS` in step, tests loop over it):
 
-- ``after_claim``: leases taken, nothing fetched yet (pipeline.worker);
+- ``after_claim``: leases taken, nothing fetched yet (pipeline.ingest.claimed);
 - ``after_feed_batch``: a batch of feeds polled and committed, leases held;
 - ``after_entry_batch``: a batch of queued articles stored, leases held;
 - ``after_feed_fetch``, ``after_feed_parse``, ``after_feed_commit``,
   ``after_page_fetch``, ``after_article_commit``: inside the orchestrator
-  (pipeline.ingest), once its integration has landed.
+  (pipeline.ingest.cycle), once its integration has landed.
 """
 
 from __future__ import annotations

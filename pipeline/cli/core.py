@@ -90,8 +90,8 @@ def run_command(once: bool, as_json: bool) -> None:
     """
 
     def act() -> None:
+        from pipeline.ingest.runtime import ingestor, open_store
         from pipeline.locks import daemon_lock
-        from pipeline.runtime import ingestor, open_store
 
         config = get_config()
         store = open_store(config.settings)
@@ -125,8 +125,8 @@ def periods_command(as_json: bool) -> None:
     """
 
     def act() -> None:
+        from pipeline.ingest.runtime import open_store
         from pipeline.periods import parse_period
-        from pipeline.runtime import open_store
 
         settings = get_settings()
         store = open_store(settings)
@@ -190,9 +190,9 @@ def export_csv(
     """
 
     def act() -> None:
-        from pipeline.export import ExportFilter, export_period
+        from pipeline.curate.export import ExportFilter, export_period
+        from pipeline.ingest.runtime import open_store
         from pipeline.periods import parse_period
-        from pipeline.runtime import open_store
 
         config = get_config()
         pol = config.settings.policy
@@ -232,7 +232,7 @@ def feeds_status(as_json: bool) -> None:
     """Per feed: state, last attempt and success, error, weighted failures, next due."""
 
     def act() -> None:
-        from pipeline.runtime import open_store
+        from pipeline.ingest.runtime import open_store
 
         store = open_store(get_settings())
         counts = store.entry_counts_since(datetime.now(UTC) - timedelta(days=7))

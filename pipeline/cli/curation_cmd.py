@@ -1,6 +1,6 @@
 """``vric import decisions`` and ``vric bundle``: the analysts' round trip and
-the period bundle (the cron job). Thin: the logic lives in pipeline.decisions
-and pipeline.bundle."""
+the period bundle (the cron job). Thin: the logic lives in pipeline.curate.decisions
+and pipeline.curate.bundle."""
 
 from __future__ import annotations
 
@@ -51,8 +51,8 @@ def import_decisions_command(file: Path, dry_run: bool, analyst: str | None) -> 
         raise click.UsageError("no analyst name: pass --analyst NAME (or set $USER)")
 
     def act() -> None:
-        from pipeline.decisions import import_decisions
-        from pipeline.runtime import open_store
+        from pipeline.curate.decisions import import_decisions
+        from pipeline.ingest.runtime import open_store
 
         if file.stat().st_size > MAX_IMPORT_BYTES:
             raise click.BadParameter(f"{file.name} is larger than 200 MiB", param_hint="FILE")
@@ -109,8 +109,8 @@ def bundle_command(
     """
 
     def act() -> int:
-        from pipeline.bundle import build_bundle
-        from pipeline.runtime import open_store
+        from pipeline.curate.bundle import build_bundle
+        from pipeline.ingest.runtime import open_store
 
         config = get_config()
         store = open_store(config.settings)

@@ -14,7 +14,7 @@ from pipeline.cli.core import feeds_group
 from pipeline.cli.render import print_table
 
 if TYPE_CHECKING:
-    from pipeline.probe import Probe
+    from pipeline.sources.probe import Probe
 
 COLUMNS = ["url", "status", "content_type", "kind", "items", "newest", "error"]
 
@@ -26,8 +26,8 @@ def feeds_check(as_json: bool) -> None:
 
     def act() -> None:
         from pipeline.fetch import HttpClient
-        from pipeline.probe import check
-        from pipeline.runtime import fetch_policy
+        from pipeline.ingest.runtime import fetch_policy
+        from pipeline.sources.probe import check
 
         config = get_config()
         feeds = [(f.url, f.allow_private) for f in config.feeds.feeds if f.enabled]
@@ -47,8 +47,8 @@ def feeds_discover(url: str, as_json: bool) -> None:
 
     def act() -> None:
         from pipeline.fetch import HttpClient
-        from pipeline.probe import find_feeds
-        from pipeline.runtime import fetch_policy
+        from pipeline.ingest.runtime import fetch_policy
+        from pipeline.sources.probe import find_feeds
 
         config = get_config()
         with HttpClient(fetch_policy(config.settings)) as client:

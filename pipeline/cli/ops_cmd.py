@@ -209,7 +209,7 @@ def status_command(as_json: bool, limit: int) -> None:
     """Last runs, queue depth, failing feeds, database size, the current period."""
 
     def act() -> dict[str, Any]:
-        from pipeline.runtime import open_store
+        from pipeline.ingest.runtime import open_store
 
         settings = get_settings()
         store = open_store(settings)

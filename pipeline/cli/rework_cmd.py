@@ -49,8 +49,8 @@ def outlets_reflag(period: str | None) -> None:
     """Re-apply the current registry to stored articles; print what changed."""
 
     def act() -> None:
-        from pipeline.rework import reflag
-        from pipeline.runtime import open_store
+        from pipeline.curate.rework import reflag
+        from pipeline.ingest.runtime import open_store
 
         config = get_config()
         store = open_store(config.settings)
@@ -70,8 +70,8 @@ def outlets_unknown(period: str | None, as_json: bool) -> None:
     """Domains seen in stored articles but absent from the registry, with hints."""
 
     def act() -> None:
+        from pipeline.ingest.runtime import open_store
         from pipeline.outlets import unknown_domain_hint
-        from pipeline.runtime import open_store
 
         rows = open_store(get_config().settings).unknown_domains(period)
         for row in rows:
@@ -94,8 +94,8 @@ def retag_command(period: str | None, as_json: bool) -> None:
     """
 
     def act() -> None:
-        from pipeline.rework import retag
-        from pipeline.runtime import open_store
+        from pipeline.curate.rework import retag
+        from pipeline.ingest.runtime import open_store
 
         config = get_config()
         store = open_store(config.settings)
@@ -113,9 +113,9 @@ def reextract_command(period: str, as_json: bool) -> None:
     then re-tag; for after an extractor upgrade."""
 
     def act() -> None:
+        from pipeline.curate.rework import reextract
         from pipeline.extract import ExtractorPool
-        from pipeline.rework import reextract
-        from pipeline.runtime import extract_processes, open_store
+        from pipeline.ingest.runtime import extract_processes, open_store
 
         config = get_config()
         store = open_store(config.settings)

@@ -21,12 +21,12 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from pipeline.article.language import detect_language
+from pipeline.article.opinion import detect_opinion
 from pipeline.cli.common import EXIT_CONFIG
 from pipeline.config import format_loc, load_config, load_settings, read_yaml, validate_file
 from pipeline.config.rules_schema import RulesFile, rules_problems
 from pipeline.errors import ConfigError
-from pipeline.language import detect_language
-from pipeline.opinion import detect_opinion
 from pipeline.tagging import CompiledRules, assess, compile_rules
 from pipeline.tagging.engine import FIELDS
 from pipeline.tagging.evaluate import Report, Sample, Split, evaluate_sample

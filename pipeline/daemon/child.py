@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
-from pipeline.worker import ClaimOptions
+from pipeline.ingest.claimed import ClaimOptions
 
 logger = logging.getLogger(__name__)
 
@@ -60,8 +60,8 @@ def cycle_main(conn: Connection, opts: ChildOptions) -> None:
 def _run(conn: Connection, opts: ChildOptions, stop: threading.Event) -> tuple[int, dict[str, Any]]:
     from pipeline.config import load_config
     from pipeline.errors import ConfigError, VricError
-    from pipeline.runtime import ingestor, open_store
-    from pipeline.worker import run_claimed_cycle
+    from pipeline.ingest.claimed import run_claimed_cycle
+    from pipeline.ingest.runtime import ingestor, open_store
 
     try:
         config = load_config()

@@ -40,16 +40,16 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from pipeline.config import load_config, load_settings
 from pipeline.config.settings import Settings
 from pipeline.daemon import jobs, scheduler
+from pipeline.daemon.metrics import Metrics, MetricsServer
 from pipeline.daemon.watchdog import CycleOutcome, CycleRunner
 from pipeline.errors import ConfigError, LockHeld, StoreError, VricError
 from pipeline.locks import daemon_lock, job_lock
-from pipeline.metrics import Metrics, MetricsServer
 from pipeline.store import Store
 
 logger = logging.getLogger(__name__)
 
 # Imported once in the cycle fork server: a cycle then starts in milliseconds.
-CHILD_PRELOAD = ("pipeline.daemon.child", "pipeline.runtime", "pipeline.config")
+CHILD_PRELOAD = ("pipeline.daemon.child", "pipeline.ingest.runtime", "pipeline.config")
 
 
 @dataclass(frozen=True)
@@ -320,7 +320,7 @@ def _cycle_runner(opts: ServiceOptions) -> CycleRunner:
     # The cycle code (and the whole pipeline behind it) is imported by the fork
     # server, not here: the supervisor stays small and starts fast.
     from pipeline.daemon.child import ChildOptions, cycle_main
-    from pipeline.worker import ClaimOptions
+    from pipeline.ingest.claimed import ClaimOptions
 
     claim = ClaimOptions(opts.owner, opts.lease_s, opts.feed_batch, opts.entry_batch)
     child = ChildOptions(claim, opts.log_level, opts.log_json)

@@ -16,13 +16,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pipeline.bundle import build_bundle
 from pipeline.config import Config, load_config
 from pipeline.config.feeds_schema import FeedsFile
+from pipeline.curate.bundle import build_bundle
+from pipeline.curate.export import export_period
 from pipeline.demo.server import DemoServer
-from pipeline.export import export_period
-from pipeline.ingest import CycleReport
-from pipeline.runtime import ingestor
+from pipeline.ingest.cycle import CycleReport
+from pipeline.ingest.runtime import ingestor
 from pipeline.store import Store
 
 DEMO_PERIOD = "2021-08"

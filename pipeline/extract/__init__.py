@@ -32,7 +32,8 @@ with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="SOCKS support in urllib3")
     import trafilatura
 
-from pipeline import text, workers
+from pipeline import isolation
+from pipeline.article import text
 from pipeline.extract.page import PageMeta, decode_html, read_meta
 from pipeline.types import ExtractedPage
 
@@ -172,7 +173,7 @@ class ExtractorPool:
     ``ExtractedPage(status="extract_timeout")`` and its worker is killed and
     replaced; a crashed worker gives ``extract_failed``. Workers are recycled
     after ``max_tasks_per_child`` pages. ``task`` replaces ``extract_page``
-    (tests use :func:`pipeline.workers.sleep_then_call` to simulate a slow page).
+    (tests use :func:`pipeline.isolation.sleep_then_call` to simulate a slow page).
     """
 
     def __init__(
@@ -181,12 +182,12 @@ class ExtractorPool:
         deadline_s: float = 20.0,
         max_tasks_per_child: int = 200,
         *,
-        memory_limit_bytes: int | None = workers.DEFAULT_MEMORY_LIMIT,
+        memory_limit_bytes: int | None = isolation.DEFAULT_MEMORY_LIMIT,
         task: PageTask = extract_task,
     ) -> None:
         self._task = task
         self._window = processes * 4
-        self._pool = workers.DeadlinePool(
+        self._pool = isolation.DeadlinePool(
             processes,
             deadline_s=deadline_s,
             max_tasks_per_child=max_tasks_per_child,
@@ -229,7 +230,7 @@ class ExtractorPool:
         self.close()
 
 
-def _to_page(outcome: workers.Outcome[ExtractedPage], url: str) -> ExtractedPage:
+def _to_page(outcome: isolation.Outcome[ExtractedPage], url: str) -> ExtractedPage:
     if outcome.ok and outcome.value is not None:
         return outcome.value
     status = _FAILED_BY_OUTCOME.get(outcome.failure or "", "extract_failed")

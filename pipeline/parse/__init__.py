@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Final
 
-from pipeline import workers
+from pipeline import isolation
 from pipeline.parse import jsonfeed, sitemaps, sniff, xmlfeed
 from pipeline.parse.items import RawDocument, build_feed
 from pipeline.types import ParsedFeed
@@ -47,7 +47,7 @@ DEFAULT_PARSE_DEADLINE: Final = 20.0
 _DEFAULT_POOL_PROCESSES: Final = 2
 
 _pool_lock = threading.Lock()
-_default_pool: workers.DeadlinePool | None = None
+_default_pool: isolation.DeadlinePool | None = None
 
 
 def _failed(code: str, message: str, kind: str = "unknown") -> ParsedFeed:
@@ -133,11 +133,11 @@ def sitemap_children(body: bytes, base_url: str) -> tuple[str, ...]:
         return ()
 
 
-def _shared_pool() -> workers.DeadlinePool:
+def _shared_pool() -> isolation.DeadlinePool:
     global _default_pool  # noqa: PLW0603 -- one lazily started pool per process
     with _pool_lock:
         if _default_pool is None:
-            _default_pool = workers.DeadlinePool(
+            _default_pool = isolation.DeadlinePool(
                 _DEFAULT_POOL_PROCESSES, deadline_s=DEFAULT_PARSE_DEADLINE
             )
         return _default_pool
@@ -166,7 +166,7 @@ def parse_feed_guarded(
     max_items: int = DEFAULT_MAX_ITEMS,
     now: datetime,
     deadline_s: float = DEFAULT_PARSE_DEADLINE,
-    pool: workers.DeadlinePool | None = None,
+    pool: isolation.DeadlinePool | None = None,
 ) -> ParsedFeed:
     """:func:`parse_feed` in a worker process with a deadline.
 

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Final
 from urllib.parse import urlsplit
 
-from pipeline import dates, text, urls
+from pipeline.article import dates, text, urls
 from pipeline.types import FeedItem, ParsedFeed, Skipped
 
 MAX_CATEGORIES: Final = 50

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pipeline import dates
+from pipeline.article import dates
 from pipeline.parse.items import RawDocument, RawEntry
 from pipeline.types import Skipped
 

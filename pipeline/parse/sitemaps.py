@@ -17,7 +17,7 @@ from collections.abc import Iterator
 import defusedxml
 import defusedxml.ElementTree as DET
 
-from pipeline import dates, urls
+from pipeline.article import dates, urls
 from pipeline.parse.items import RawDocument, RawEntry
 
 # C0 controls are invalid in XML 1.0; some CMSes leak them into sitemaps.

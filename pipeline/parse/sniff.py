@@ -11,7 +11,7 @@ import codecs
 import re
 from typing import Final
 
-from pipeline.text import binary_signature
+from pipeline.article.text import binary_signature
 
 EMPTY: Final = "empty"
 BINARY: Final = "binary"

@@ -7,7 +7,7 @@ and so is ``Content-Location``: with a base URL feedparser resolves every
 link itself, which cost a third of its time on a 50,000-item feed (measured).
 HTML sanitising and relative-URI resolution inside content are off (about two
 thirds of feedparser's time, PERFORMANCE.md); summaries become plain text in
-:mod:`pipeline.text`. Entry links, already combined with any ``xml:base`` by
+:mod:`pipeline.article.text`. Entry links, already combined with any ``xml:base`` by
 feedparser, are resolved afterwards against ``Content-Location`` or the final
 URL (:func:`document_base`).
 """
@@ -21,7 +21,7 @@ from typing import Any, Final
 
 import feedparser
 
-from pipeline import dates, urls
+from pipeline.article import dates, urls
 from pipeline.parse.items import RawDocument, RawEntry
 
 logger = logging.getLogger(__name__)

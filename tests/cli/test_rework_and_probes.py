@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from pipeline.article.identity import sha256
 from pipeline.cli import cli
 from pipeline.config import load_config
+from pipeline.curate.rework import reflag, retag
 from pipeline.demo.server import DemoServer
 from pipeline.fetch import FetchPolicy, HttpClient
-from pipeline.identity import sha256
-from pipeline.probe import check, find_feeds
-from pipeline.rework import reflag, retag
+from pipeline.sources.probe import check, find_feeds
 from pipeline.store import Store
 from pipeline.types import ArticleRecord
 
@@ -113,8 +113,8 @@ def test_feeds_discover_finds_the_feed_on_a_common_path() -> None:
 def test_reextract_reruns_extraction_on_kept_raw_html_and_retags(store: Store, config) -> None:  # type: ignore[no-untyped-def]
     import zlib
 
+    from pipeline.curate.rework import reextract
     from pipeline.extract import ExtractorPool
-    from pipeline.rework import reextract
 
     paragraphs = "".join(f"<p>{TEXT}</p>" for _ in range(3))
     html = (f"<html lang='es'><head><title>Rusia y Venezuela</title></head><body><article>"

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from pipeline.identity import entry_keys
+from pipeline.article.identity import entry_keys
 from pipeline.store import Store
 from pipeline.types import FeedItem, FeedUpdate
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import http.client
 
-from pipeline.metrics import Metrics, MetricsServer
+from pipeline.daemon.metrics import Metrics, MetricsServer
 
 
 class Clock:

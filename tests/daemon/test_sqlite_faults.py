@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from pipeline.article.identity import entry_keys
 from pipeline.errors import StoreError
-from pipeline.identity import entry_keys
 from pipeline.store import Store
 from pipeline.store.engine import make_engine
 from pipeline.store.schema import feeds

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+from pipeline.article.identity import entry_keys
 from pipeline.cli import cli
-from pipeline.identity import entry_keys
 from pipeline.periods import period_for
 from pipeline.store import Store
 from pipeline.types import ArticleRecord, FeedItem, FeedUpdate

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from pipeline.article.identity import url_key
 from pipeline.cli import cli
 from pipeline.config import load_config
 from pipeline.demo.cycle import DEMO_PERIOD, DemoSummary, run_demo
 from pipeline.demo.manifest import load_manifest
-from pipeline.identity import url_key
 from pipeline.store import ArticleView, Store
 
 REPO = Path(__file__).resolve().parents[2]
@@ -110,7 +110,7 @@ def test_running_the_cycle_again_adds_nothing(demo) -> None:  # type: ignore[no-
     summary, store = demo
     from pipeline.demo.cycle import demo_config
     from pipeline.demo.server import DemoServer
-    from pipeline.runtime import ingestor
+    from pipeline.ingest.runtime import ingestor
 
     before = store.count_articles()
     with DemoServer() as server:
@@ -161,7 +161,7 @@ def test_the_demo_cycle_gives_the_same_articles_on_both_backends(  # type: ignor
     from pipeline.config import Config
     from pipeline.demo.cycle import demo_config
     from pipeline.demo.server import DemoServer
-    from pipeline.runtime import ingestor
+    from pipeline.ingest.runtime import ingestor
 
     _summary, reference = demo
     with DemoServer() as server:

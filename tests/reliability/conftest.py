@@ -23,8 +23,8 @@ from pipeline.config import Config, load_config
 from pipeline.config.feeds_schema import FeedsFile
 from pipeline.extract import ExtractorPool
 from pipeline.fetch import HttpClient
-from pipeline.ingest import CycleReport, Ingestor
-from pipeline.runtime import fetch_policy
+from pipeline.ingest.cycle import CycleReport, Ingestor
+from pipeline.ingest.runtime import fetch_policy
 from pipeline.store import Store
 from tests.fixtures.resolver import FakeResolver
 from tests.reliability.scriptserver import ScriptServer

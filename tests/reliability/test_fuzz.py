@@ -29,10 +29,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline import parse
-from pipeline.assemble import AssembleContext, PageOutcome, assemble
+from pipeline.article.assemble import AssembleContext, PageOutcome, assemble
+from pipeline.article.identity import entry_keys
 from pipeline.config import Config
 from pipeline.errors import ERROR_CODES
-from pipeline.identity import entry_keys
 from pipeline.store import Store
 from pipeline.types import FeedUpdate
 

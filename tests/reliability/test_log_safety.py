@@ -21,10 +21,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from pipeline.bundle import build_bundle
 from pipeline.cli import cli
 from pipeline.cli.common import setup_logging
-from pipeline.export import export_period
+from pipeline.curate.bundle import build_bundle
+from pipeline.curate.export import export_period
 from pipeline.store import Store
 from tests.reliability.conftest import START, MakeHarness
 from tests.reliability.docs import Item, page, rss
@@ -37,7 +37,7 @@ TERMINAL_CONTROLS = re.compile("[\x1b\r\x9b\x9d]")
 
 ANSI_CLEAR = "\x1b[2J\x1b[H"
 OSC8_LINK = "\x1b]8;;http://evil.test/\x1b\\click me\x1b]8;;\x1b\\"
-FORGED_LINE = "\ninfo pipeline.ingest: feed polled feed_url=http://forged.test/ outcome=ok"
+FORGED_LINE = "\ninfo pipeline.ingest.cycle: feed polled feed_url=http://forged.test/ outcome=ok"
 
 
 LogTo = Callable[..., io.StringIO]
@@ -106,7 +106,7 @@ def test_m145_escape_sequences_and_cr_in_messages_and_fields_are_escaped(
     log_to: LogTo, json_lines: bool
 ) -> None:
     buf = log_to(logging.INFO, json_lines=json_lines)
-    log = logging.getLogger("pipeline.ingest")
+    log = logging.getLogger("pipeline.ingest.cycle")
     hostile = f"Título\r{ANSI_CLEAR}{OSC8_LINK}"
     log.info("feed polled %s", hostile, extra={"feed_url": "http://feed.test/?q=" + hostile})
     try:
@@ -141,14 +141,14 @@ C1_HOSTILE = "http://feed.test/\x9b2J\x9d8;;http://evil.test/\x9c"
 
 def test_m145_c1_control_sequences_are_escaped_in_text_lines(log_to: LogTo) -> None:
     buf = log_to(logging.INFO)
-    logging.getLogger("pipeline.ingest").info("feed polled", extra={"feed_url": C1_HOSTILE})
+    logging.getLogger("pipeline.ingest.cycle").info("feed polled", extra={"feed_url": C1_HOSTILE})
     assert not TERMINAL_CONTROLS.search(buf.getvalue())
     assert "\\x9b2J" in buf.getvalue()  # shown escaped, not dropped
 
 
 def test_m145_c1_control_sequences_are_escaped_in_json_lines(log_to: LogTo) -> None:
     buf = log_to(logging.INFO, json_lines=True)
-    logging.getLogger("pipeline.ingest").info("feed polled", extra={"feed_url": C1_HOSTILE})
+    logging.getLogger("pipeline.ingest.cycle").info("feed polled", extra={"feed_url": C1_HOSTILE})
     assert json.loads(buf.getvalue())["feed_url"] == C1_HOSTILE  # still the same value
     assert not TERMINAL_CONTROLS.search(buf.getvalue())
 

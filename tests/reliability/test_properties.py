@@ -1,7 +1,7 @@
 """Property tests (RELIABILITY N149): dedupe key stability, plus the 10,000-case
 runs of CSV escaping, Markdown escaping and URL canonicalisation that the
 catalog asks for (slow tier; the fast tier of those lives beside their code
-in tests/export, tests/curation and tests/articles).
+in tests/curate, tests/parse, tests/extract and tests/article).
 """
 
 from __future__ import annotations
@@ -23,10 +23,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from pipeline import dedup, urls
-from pipeline.bundle.digest import md_escape, plain_text
-from pipeline.csvsafe import TRIGGERS, cell, csv_bytes, unneutralise
-from pipeline.identity import entry_keys, sha256, url_key
+from pipeline.article import urls
+from pipeline.article.duplicates import content_hash, title_key
+from pipeline.article.identity import entry_keys, sha256, url_key
+from pipeline.curate.bundle.digest import md_escape, plain_text
+from pipeline.curate.csvsafe import TRIGGERS, cell, csv_bytes, unneutralise
 from pipeline.types import FeedItem
 
 REPO = Path(__file__).resolve().parents[2]
@@ -211,13 +212,13 @@ def test_n149_content_and_title_keys_ignore_case_spacing_and_punctuation(
 ) -> None:
     plain = " ".join(words)
     jittered = "".join(w.upper() + s for w, s in zip(words, spaces, strict=False))
-    assert dedup.content_hash(jittered) == dedup.content_hash(plain)
-    assert dedup.title_key("¡" + jittered.replace(" ", ", ") + "!") == dedup.title_key(plain)
+    assert content_hash(jittered) == content_hash(plain)
+    assert title_key("¡" + jittered.replace(" ", ", ") + "!") == title_key(plain)
 
 
 KEY_SCRIPT = """
 import json, sys
-from pipeline.identity import entry_keys, url_key
+from pipeline.article.identity import entry_keys, url_key
 from pipeline.types import FeedItem
 items = [FeedItem(url=u, guid=g) for u, g in json.loads(sys.stdin.read())]
 print(json.dumps([[e.key, e.url_key] for e in entry_keys(items)[0]] + [url_key(items[0].url)]))

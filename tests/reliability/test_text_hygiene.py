@@ -136,7 +136,7 @@ def test_d57_a_stray_nul_byte_is_cleaned_not_a_reason_to_refuse_the_document(
     make_harness: MakeHarness, server: ScriptServer, sqlite_store: Store
 ) -> None:
     # The parse fixture for D57 (accepted by parse_feed), now served over HTTP.
-    fixture = (REPO / "tests" / "articles" / "feeds" / "nul_controls.xml").read_bytes()
+    fixture = (REPO / "tests" / "parse" / "feeds" / "nul_controls.xml").read_bytes()
     feed = rss([Item("http://news.test/a/nul", guid="n", title="Rusia\x00 y México",
                      published=START)])  # fmt: skip
     server.serve("/fixture.xml", fixture)

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from pipeline import parse
 from pipeline.cli import cli
-from pipeline.ingest import CycleReport
+from pipeline.ingest.cycle import CycleReport
 from pipeline.store import Store
 from tests.reliability.conftest import START, Harness, MakeHarness, closed_port
 from tests.reliability.docs import Item, page, rss

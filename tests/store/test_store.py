@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import inspect
 
-from pipeline.identity import entry_keys
+from pipeline.article.identity import entry_keys
 from pipeline.store import Store, migrate
 from pipeline.store.schema import metadata
 from pipeline.types import ArticleRecord, FeedItem, FeedUpdate, Match, Tag

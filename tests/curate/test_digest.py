@@ -1,0 +1,174 @@
+"""The digest: hostile titles and links are inert in HTML (parsed back with
+html.parser) and render as literal text in Markdown (rendered with
+markdown-it, a CommonMark implementation) - RELIABILITY M 139-143."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from markdown_it import MarkdownIt
+
+from pipeline.curate.bundle.digest import (
+    Digest,
+    DigestItem,
+    md_escape,
+    plain_text,
+    render_html,
+    render_markdown,
+    safe_href,
+)
+
+HOSTILE_TITLES = [
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    '"><svg onload=alert(1)>',
+    "</title><script>alert(2)</script>",
+    "<!-- comment",
+    '<base href="http://evil/">',
+    '<meta http-equiv="refresh" content="0;url=http://evil">',
+    '<p style="background:url(http://t/p.gif)">x</p>',
+    "[x](javascript:alert(1))",
+    "![](http://t/p.gif)",
+    "\n# Fake heading",
+    "a | b | c",
+    "`code` and ```fence```",
+    "[r]: http://evil",
+    "<http://evil>",
+    "Bolívar \u202egnp.exe\u202c y Maduro\u200b",
+    "&lt;b&gt; &amp; &#60;script&#62;",
+]
+HOSTILE_URLS = [
+    "javascript:alert(1)",
+    "data:text/html,<script>alert(1)</script>",
+    "vbscript:msgbox(1)",
+    "java\tscript:alert(1)",
+    " javascript:alert(1)",
+    "JAVASCRIPT:alert(1)",
+    "//evil.example/x",
+    "http://",
+    "ftp://example.org/file",
+]
+
+
+def _digest(items: list[DigestItem]) -> Digest:
+    return Digest("August to September 2021", (("russia", tuple(items)),), len(items), 0, 0.2)
+
+
+def _item(title: str, url: str = "https://example.org/a", outlet: str = "RT") -> DigestItem:
+    return DigestItem(title, outlet, "es", "2021-08-14", url)
+
+
+class _Dom(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def _parse(html_text: str) -> _Dom:
+    dom = _Dom()
+    dom.feed(html_text)
+    dom.close()
+    return dom
+
+
+def _assert_inert(dom: _Dom) -> None:
+    names = [t for t, _ in dom.tags]
+    assert "script" not in names and "base" not in names and "img" not in names
+    assert "svg" not in names and "iframe" not in names and "style" not in names
+    for tag, attrs in dom.tags:
+        assert not any(a.startswith("on") for a in attrs), (tag, attrs)
+        assert "style" not in attrs and "src" not in attrs
+        if tag == "meta":
+            assert attrs.get("http-equiv", "").lower() != "refresh"
+        if tag == "a":
+            assert (attrs.get("href") or "").startswith(("http://", "https://"))
+            assert attrs.get("rel") == "noopener noreferrer nofollow"
+
+
+def test_hostile_titles_and_links_are_inert_in_html() -> None:
+    items = [_item(t, outlet=t) for t in HOSTILE_TITLES] + [_item("x", u) for u in HOSTILE_URLS]
+    dom = _parse(render_html(_digest(items)))
+    _assert_inert(dom)
+    links = [a for t, a in dom.tags if t == "a"]
+    assert len(links) == len(HOSTILE_TITLES)  # none of the hostile URLs became a link
+    text = "".join(dom.text)
+    assert "<script>alert(1)</script>" in text  # shown as text, not run
+
+
+def test_html_has_a_strict_csp_and_no_remote_resource() -> None:
+    html_text = render_html(_digest([_item("Rusia")]))
+    dom = _parse(html_text)
+    csp = [
+        a for t, a in dom.tags if t == "meta" and a.get("http-equiv") == "Content-Security-Policy"
+    ]
+    assert csp and csp[0]["content"] == "default-src 'none'"
+    assert not any(t in ("link", "script", "img", "iframe", "object") for t, _ in dom.tags)
+    assert "<bdi>Rusia</bdi>" in html_text
+
+
+def test_bidi_overrides_and_zero_width_marks_are_removed_and_hosts_punycoded() -> None:
+    assert plain_text("a\u202eb\u200bc\u2066d\n\re") == "abcd e"
+    assert safe_href("https://bücher.example/ruta con espacio") == (
+        "https://xn--bcher-kva.example/ruta%20con%20espacio"
+    )
+    html_text = render_html(_digest([_item("x", "https://bücher.example/a")]))
+    assert "<small>xn--bcher-kva.example</small>" in html_text
+
+
+@pytest.mark.parametrize("url", HOSTILE_URLS)
+def test_only_http_urls_become_hrefs(url: str) -> None:
+    assert safe_href(url) is None
+
+
+def test_credentials_are_dropped_from_links() -> None:
+    assert safe_href("https://user:pw@example.org/a?q=1") == "https://example.org/a?q=1"
+
+
+def test_headings_follow_the_monitor() -> None:
+    d = Digest("August to September 2021", (("overview", ()), ("medical_diplomacy", ())), 0, 0, 0.2)
+    md = render_markdown(d)
+    assert "## Media reports on the Bolivarian Threat Network from August to September 2021" in md
+    assert "## Media reports on VRIC Medical Diplomacy from August to September 2021" in md
+    assert "_No items in this period._" in md
+
+
+_md = MarkdownIt("commonmark")
+
+
+def _md_inline_tokens(source: str) -> list[object]:
+    tokens = _md.parse(source)
+    inline = [t for t in tokens if t.type == "inline"]
+    return [c for t in inline for c in (t.children or [])]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(max_size=80))
+def test_markdown_escaping_renders_literal_text(text: str) -> None:
+    children = _md_inline_tokens(f"- {md_escape(text)}")
+    kinds = {c.type for c in children}  # type: ignore[attr-defined]
+    assert kinds <= {"text", "softbreak"}, kinds
+    rendered = "".join(c.content for c in children)  # type: ignore[attr-defined]
+    assert rendered == plain_text(text)
+
+
+@pytest.mark.parametrize("title", HOSTILE_TITLES)
+def test_markdown_items_have_one_link_and_no_raw_html(title: str) -> None:
+    md = render_markdown(_digest([_item(title), _item(title, "javascript:alert(1)")]))
+    children = _md_inline_tokens(md)
+    links = [c for c in children if c.type == "link_open"]  # type: ignore[attr-defined]
+    assert len(links) == 1 and links[0].attrs["href"] == "https://example.org/a"  # type: ignore[attr-defined]
+    assert not [c for c in children if "html" in c.type or c.type == "image"]  # type: ignore[attr-defined]
+    tokens = _md.parse(md)
+    headings = [tokens[i + 1].content for i, t in enumerate(tokens) if t.type == "heading_open"]
+    assert all(h.startswith(("VRIC Monitor", "Media reports")) for h in headings)
+    assert "link withheld" in md
