@@ -7,9 +7,7 @@ from functools import cache
 from pipeline import extract
 from pipeline.article import duplicates
 from pipeline.article.duplicates import content_hash, title_key
-
-from tests.extract.golden import PAGES
-from tests.extract.golden import spec_for
+from tests.extract.golden import PAGES, spec_for
 
 
 @cache

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from tests.curate.factory import PERIOD, config, decide, save
 
 from pipeline.cli import cli
 from pipeline.store import Store
+from tests.curate.factory import PERIOD, config, decide, save
 
 
 def _env(store: Store, tmp_path: Path) -> dict[str, str]:

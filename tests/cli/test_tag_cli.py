@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
-from tests.tagging.tagging_helpers import RULES_PATH
 
 from pipeline.cli.tag_cmd import rules_group, tag_command
+from tests.tagging.tagging_helpers import RULES_PATH
 
 TEXT = (
     "Rusia envía bombarderos a Venezuela\n"

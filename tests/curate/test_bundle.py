@@ -18,12 +18,12 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from tests.curate.factory import AUG, NOW, PERIOD, add_feed, config, decide, save
 from pipeline.cli import cli
 from pipeline.curate.bundle import build_bundle, writer
 from pipeline.curate.export import COLUMNS
 from pipeline.errors import ConfigError, LockHeld, OutputError
 from pipeline.store import Store
+from tests.curate.factory import AUG, NOW, PERIOD, add_feed, config, decide, save
 
 SECTION_FILES = ["overview.csv", "russia.csv", "iran.csv", "china.csv", "medical_diplomacy.csv"]
 ALL_FILES = sorted(

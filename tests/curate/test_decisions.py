@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from tests.curate.factory import NOW, PERIOD, FakeRegistry, decide, save
 from pipeline.cli import cli
 from pipeline.curate.decisions import import_decisions, normalise_period, parse_decisions
 from pipeline.curate.export import export_period
 from pipeline.errors import ImportRowsError
 from pipeline.store import Store
+from tests.curate.factory import NOW, PERIOD, FakeRegistry, decide, save
 
 
 def _export(store: Store, path: Path) -> list[dict[str, str]]:

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.curate.factory import NOW, PERIOD, FakeRegistry, decide, save
 
 from pipeline.config import validate_file
 from pipeline.curate.csvsafe import TRIGGERS
@@ -24,6 +23,7 @@ from pipeline.curate.export import (
 )
 from pipeline.outlets import Registry
 from pipeline.store import Store
+from tests.curate.factory import NOW, PERIOD, FakeRegistry, decide, save
 
 REPO = Path(__file__).resolve().parents[2]
 

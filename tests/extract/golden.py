@@ -15,7 +15,6 @@ from typing import Any
 from pipeline import extract, isolation
 from pipeline.article import dates, language, opinion, syndication, urls
 from pipeline.types import ExtractedPage, LanguageResult
-
 from tests.fixtures.expected import load_expected, when
 
 PAGES = Path(__file__).parent / "pages"

@@ -9,9 +9,7 @@ from typing import Any
 import pytest
 
 from pipeline.article import urls
-
-from tests.extract.golden import PAGES
-from tests.extract.golden import Processed, process, spec_for
+from tests.extract.golden import PAGES, Processed, process, spec_for
 
 CASES = sorted(PAGES.glob("*.html"))
 PAGE_FIELDS = ("status", "title", "author", "date_raw", "section", "html_lang", "sitename")

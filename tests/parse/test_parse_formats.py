@@ -10,7 +10,6 @@ import pytest
 
 from pipeline import parse
 from pipeline.types import FeedItem, ParsedFeed
-
 from tests.fixtures.expected import load_expected, when
 
 FEEDS = Path(__file__).parent / "feeds"
