@@ -1,6 +1,6 @@
 """P1: end-to-end ingest against trafilatura-only extraction, same processes.
 
-Pipeline: ``Ingestor.process_queue`` (the only orchestrator) on a queue of
+Pipeline: ``Ingestor.process_entries`` (the article stage) on a queue of
 entries from the corpus feeds, with every page already in memory
 (:class:`~bench.harness.MemoryClient`), an ``ExtractorPool`` of one process
 per core and a fresh SQLite database: raw HTML to stored, tagged,
@@ -36,11 +36,13 @@ from bench.report import Measurement, Target, shown
 from pipeline.config import Config
 from pipeline.extract import ExtractorPool
 from pipeline.ingest.cycle import CycleReport, Ingestor
+from pipeline.parse import ParserPool
 from pipeline.store import Store
 
 logger = logging.getLogger(__name__)
 
 TARGET = Target(">=", 0.8)
+Pools = tuple[ExtractorPool, ParserPool]
 
 
 @dataclass(frozen=True)
@@ -97,30 +99,33 @@ def run_baseline(pool: Any, pages: Sequence[tuple[bytes, str]]) -> float:
 # ---------------------------------------------------------------- pipeline
 
 
-def _queued_ingestor(work: Workload, config: Config, pool: ExtractorPool) -> Ingestor:
+def _queued_ingestor(work: Workload, config: Config, pools: Pools) -> Ingestor:
     store = Store(config.settings.database_url)
     store.upgrade()
-    ing = Ingestor(
-        config, store, cast(Any, MemoryClient({**work.feeds, **work.pages})), extractor=pool
-    )
+    client = cast(Any, MemoryClient({**work.feeds, **work.pages}))
+    ing = Ingestor(config, store, client, extractor=pools[0], parser=pools[1])
     ing.sync_feeds()
     report = CycleReport()
-    ing.poll_feeds(report)
+    ing.poll_feeds(report, store.due_feeds(ing.clock()))
     if report.entries_new < len(work.pages):
         logger.warning("P1: only %d of %d pages queued", report.entries_new, len(work.pages))
     return ing
 
 
-def run_pipeline(
-    work: Workload, base: Config, pool: ExtractorPool
-) -> tuple[float, float, CycleReport]:
+def process_queue(ing: Ingestor, report: CycleReport) -> None:
+    """The article stage of a cycle over the whole queue."""
+    limit = ing.config.settings.ingest.articles_per_cycle
+    ing.process_entries(report, ing.store.queued_entries(ing.clock(), limit))
+
+
+def run_pipeline(work: Workload, base: Config, pools: Pools) -> tuple[float, float, CycleReport]:
     """(wall, main-process CPU, report) of one ``process_queue`` on a fresh database."""
     with temp_dir("vric-bench-p1-") as tmp:
         config = _config(work, base, tmp)
-        ing = _queued_ingestor(work, config, pool)
+        ing = _queued_ingestor(work, config, pools)
         report = CycleReport()
         with timed() as t:
-            ing.process_queue(report)
+            process_queue(ing, report)
         ing.store.close()
     return t[0].wall, t[0].cpu, report
 
@@ -154,13 +159,14 @@ def measure(
     with (
         ctx.Pool(procs, initializer=_warm_import) as tpool,
         ExtractorPool(procs, deadline_s=20.0, max_tasks_per_child=200) as epool,
+        ParserPool(1) as parser,
     ):
         warm = work.page_list[: procs * 2]
         run_baseline(tpool, warm)
         list(epool.map(warm))
         for _ in range(runs):
             b = run_baseline(tpool, work.page_list)
-            wall, cpu, report = run_pipeline(work, base, epool)
+            wall, cpu, report = run_pipeline(work, base, (epool, parser))
             ratios.append(b / wall)
             base_rates.append(n / b)
             pipe_rates.append(n / wall)
@@ -168,7 +174,7 @@ def measure(
         prof = None
         if profile_dir is not None:
             small = build_workload(min(articles, PROFILED_PAGES), seed, base)
-            prof = _profile_run(small, base, epool, profile_dir)
+            prof = _profile_run(small, base, (epool, parser), profile_dir)
     stages = stage_costs(work, base, stage_sample)
     measurements = [
         Measurement(
@@ -213,17 +219,15 @@ def _cpu_bound(stages: dict[str, list[float]], main_cpu: list[float]) -> Measure
     )
 
 
-def _profile_run(
-    work: Workload, base: Config, pool: ExtractorPool, out_dir: Path
-) -> tuple[Path, str]:
+def _profile_run(work: Workload, base: Config, pools: Pools, out_dir: Path) -> tuple[Path, str]:
     with temp_dir("vric-bench-p1p-") as tmp:
         config = _config(work, base, tmp)
-        ing = _queued_ingestor(work, config, pool)
+        ing = _queued_ingestor(work, config, pools)
         path = out_dir / "P1-process_queue.txt"
         _, hot = profile_call(
-            functools.partial(ing.process_queue, CycleReport()),
+            functools.partial(process_queue, ing, CycleReport()),
             path,
-            title="P1: Ingestor.process_queue, main process (cProfile)",
+            title="P1: the article stage (Ingestor.process_entries), main process (cProfile)",
         )
         ing.store.close()
     return path, hot

@@ -34,7 +34,6 @@ from bench.profiles import profile_call
 from bench.report import Measurement, Target, shown
 from bench.server import ServerProcess
 from bench.sites import PolledFeed, feed_body, polled_feeds, polling_site
-from pipeline import parse
 from pipeline.config import Config
 from pipeline.ingest.cycle import CycleReport, Ingestor
 from pipeline.ingest.runtime import ingestor
@@ -67,11 +66,15 @@ def _specs(feeds: Sequence[PolledFeed]) -> list[dict[str, Any]]:
     return [{"id": f"p3-{n}", "url": f.url, "outlet": "unknown"} for n, f in enumerate(feeds)]
 
 
-@functools.cache
-def _warm_parse_pool() -> None:
-    """Start the guarded parse pool once: its start-up is not part of a poll."""
+def _warm_parse_pool(ing: Ingestor) -> None:
+    """Start the parse pool's workers: their start-up is not part of a poll."""
     body = Corpus(1).headline_feed("www.warm.example.com", 0, 3)
-    parse.parse_feed_guarded(body, {}, "http://www.warm.example.com/", now=datetime.now(UTC))
+    pending = [
+        ing.feeds.parser.submit(body, {}, "http://www.warm.example.com/", now=datetime.now(UTC))
+        for _ in range(4)
+    ]
+    for p in pending:
+        p.result()
 
 
 def _one_run(
@@ -85,7 +88,7 @@ def _one_run(
     out: dict[str, Any] = {}
     with ingestor(config, store, resolver=server.resolve) as ing:
         ing.sync_feeds()
-        _warm_parse_pool()
+        _warm_parse_pool(ing)
         for phase in ("changed", "unchanged"):
             rows = store.feeds()
             server.reset_stats()

@@ -94,11 +94,18 @@ def _limit_memory(limit_bytes: int | None) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit_bytes, hard))
 
 
-class _Pending(Generic[T]):
+class Pending(Generic[T]):
     """A submitted task; ``outcome()`` blocks until it has one."""
 
     def __init__(self, future: pebble.ProcessFuture[T]) -> None:
         self._future = future
+
+    def done(self) -> bool:
+        return self._future.done()
+
+    def add_done_callback(self, fn: Callable[[Pending[T]], object]) -> None:
+        """Call ``fn(self)`` once the task has an outcome (at once if it has one)."""
+        self._future.add_done_callback(lambda _: fn(self))
 
     def outcome(self) -> Outcome[T]:
         try:
@@ -142,9 +149,9 @@ class DeadlinePool:
 
     def submit(
         self, fn: Callable[..., T], *args: Any, deadline_s: float | None = None
-    ) -> _Pending[T]:
+    ) -> Pending[T]:
         timeout = self.deadline_s if deadline_s is None else deadline_s
-        return _Pending(self._pool.schedule(fn, args=args, timeout=timeout))
+        return Pending(self._pool.schedule(fn, args=args, timeout=timeout))
 
     def run(self, fn: Callable[..., T], *args: Any, deadline_s: float | None = None) -> Outcome[T]:
         """Run one task and wait for its outcome."""
@@ -155,7 +162,7 @@ class DeadlinePool:
     ) -> Iterator[Outcome[T]]:
         """Outcomes in input order; at most ``window`` tasks in flight (default 4 per process)."""
         limit = window or self.processes * 4
-        pending: deque[_Pending[T]] = deque()
+        pending: deque[Pending[T]] = deque()
         for args in arg_tuples:
             pending.append(self.submit(fn, *args))
             if len(pending) >= limit:

@@ -204,6 +204,20 @@ class Period:
 
 
 @dataclass(frozen=True)
+class ConfiguredFeed:
+    """The columns of a feed that come from feeds.yaml (``Store.sync_feeds``)."""
+
+    key: str  # the feed's id in feeds.yaml
+    url: str
+    outlet: str | None = None
+    kind: str = "auto"
+    language: str | None = None
+    allow_private: bool = False
+    enabled: bool = True
+    interval_s: int | None = None  # set only when feeds.yaml gives an interval
+
+
+@dataclass(frozen=True)
 class FeedRow:
     """A feed as the store knows it: config plus fetch state."""
 
@@ -333,3 +347,33 @@ class ArticleRecord:
     raw_html: bytes | None = None
     raw_expires: datetime | None = None
     tags: tuple[Tag, ...] = ()
+
+
+@dataclass(frozen=True)
+class ClusterSignature:
+    """A recent stored article as the near-duplicate index needs it."""
+
+    article_id: int
+    cluster_id: int | None  # None: its own cluster
+    minhash: bytes
+    outlet: str | None = None
+    state_media: bool = False
+
+
+@dataclass(frozen=True)
+class DuplicateProbe:
+    """One step of the dedup chain: a stored article with this key is the same article.
+
+    ``kind`` is ``url`` (the canonical URL's key), ``alias`` (the URL up to
+    scheme, ``www.`` and a final slash), ``content`` (the text's hash) or
+    ``title`` (the title key, only within ``outlet`` and first seen since ``since``).
+    """
+
+    kind: str
+    value: str
+    outlet: str | None = None
+    since: datetime | None = None
+
+    @property
+    def key(self) -> tuple[str, str, str | None]:
+        return self.kind, self.value, self.outlet

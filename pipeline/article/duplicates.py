@@ -12,6 +12,10 @@
   Jaccard before joining a cluster.
 
 Empty input gives an empty key / signature, which never matches anything.
+
+:func:`duplicate_probes` is the dedup chain: the order in which an assembled
+article is compared with those already stored; the first hit makes it a
+duplicate (its entries are linked to the stored article).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Hashable, Iterable
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Final
 
@@ -27,6 +32,7 @@ import numpy as np
 from datasketch import MinHash, MinHashLSH
 
 from pipeline.article.text import fold
+from pipeline.types import ArticleRecord, DuplicateProbe
 
 NUM_PERM: Final = 64
 SEED: Final = 20210801
@@ -36,6 +42,8 @@ MIN_SHINGLES: Final = 8  # shorter texts (a headline) cluster unreliably
 DEFAULT_THRESHOLD: Final = 0.7
 _SIGNATURE_DTYPE: Final = np.dtype("<u4")
 _WORD = re.compile(r"\w+")
+TITLE_WINDOW: Final = timedelta(days=7)  # same outlet, same title: the same story
+CLUSTER_WINDOW: Final = timedelta(days=30)  # how far back near-duplicates are looked for
 
 
 def content_hash(text: str) -> str:
@@ -49,6 +57,19 @@ def content_hash(text: str) -> str:
 def title_key(title: str) -> str:
     """Folded title, punctuation dropped: ``"¡Rusia, y Venezuela!"`` -> ``"rusia y venezuela"``."""
     return " ".join(_WORD.findall(fold(title).replace("_", " ")))
+
+
+def duplicate_probes(record: ArticleRecord, now: datetime) -> tuple[DuplicateProbe, ...]:
+    """The dedup chain for ``record``, in order; steps without a key are left out."""
+    probes = [DuplicateProbe("url", record.url_key)]
+    if record.alias_key:
+        probes.append(DuplicateProbe("alias", record.alias_key))
+    if record.content_hash:
+        probes.append(DuplicateProbe("content", record.content_hash))
+    if record.outlet and record.title_key:
+        since = now - TITLE_WINDOW
+        probes.append(DuplicateProbe("title", record.title_key, record.outlet, since))
+    return tuple(probes)
 
 
 def shingles(text: str) -> set[str]:
@@ -148,6 +169,30 @@ class ClusterIndex:
             self._signatures[article_id] = signature
             self._lsh.insert(article_id, _sketch(signature))
         return cluster_id
+
+    def rename(self, old: Hashable, new: Hashable) -> None:
+        """Give an indexed article its final id; a cluster it started takes the id too.
+
+        Members keep their order. A no-op if ``old`` is not indexed or ``new`` is.
+        """
+        if old not in self._cluster or new in self._cluster:
+            return
+        cluster_id = self._cluster.pop(old)
+        if cluster_id == old:
+            cluster_id = new
+            members = self._members.pop(old, {})
+            for member in members:
+                if member != old:
+                    self._cluster[member] = new
+        else:
+            members = self._members.get(cluster_id, {})
+        self._members[cluster_id] = {(new if m == old else m): None for m in members}
+        self._cluster[new] = cluster_id
+        signature = self._signatures.pop(old, None)
+        if signature is not None:
+            self._lsh.remove(old)
+            self._signatures[new] = signature
+            self._lsh.insert(new, _sketch(signature))
 
     def remove(self, article_id: Hashable) -> None:
         """Drop an article (e.g. when it leaves the window); its cluster keeps its id."""

@@ -22,11 +22,16 @@ capitalisation ("Sputnik V" the vaccine never matches "(Sputnik)"), and
 Which Sputnik or RT edition: the credit's own language decides
 ("Agência Sputnik" -> Brasil, "Source: Sputnik" -> international), else the
 article's ``language``, else the Spanish service.
+
+Without a credit line, :func:`near_duplicate_credit` flags an article of a
+non-state outlet that is a near-duplicate (the same MinHash cluster) of a
+state-media article: uncredited state-wire copy.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final
 
@@ -128,6 +133,27 @@ def detect_credit(text: str, title: str, *, language: str | None = None) -> tupl
             match = rule.name.search(zone) and rule.weak.search(zone)
             if match and _is_credit_position(zone, match, dateline=is_dateline):
                 return _found(rule, zone, match, language)
+    return None
+
+
+def near_duplicate_credit(
+    *,
+    state_media: bool,
+    credited: str | None,
+    similarity: float,
+    cluster_outlets: Iterable[tuple[str | None, bool]],
+) -> tuple[str, str] | None:
+    """(state outlet id, evidence) for uncredited copy of a state-media article.
+
+    ``cluster_outlets`` are ``(outlet, state_media)`` of the cluster's members
+    in the order they joined; the first state outlet is credited. A state-media
+    article, or one already credited by its text, gets None.
+    """
+    if state_media or credited is not None:
+        return None
+    for outlet, is_state in cluster_outlets:
+        if is_state and outlet:
+            return outlet, f"near-duplicate ({similarity:.2f}) of a {outlet} article"
     return None
 
 

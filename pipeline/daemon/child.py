@@ -67,7 +67,7 @@ def _run(conn: Connection, opts: ChildOptions, stop: threading.Event) -> tuple[i
         config = load_config()
         store = open_store(config.settings)
         try:
-            with ingestor(config, store, worker=opts.claim.owner) as ing:
+            with ingestor(config, store, owner=opts.claim.owner) as ing:
                 report, status = run_claimed_cycle(
                     ing,
                     opts.claim,
@@ -76,7 +76,6 @@ def _run(conn: Connection, opts: ChildOptions, stop: threading.Event) -> tuple[i
                 )
         finally:
             store.close()
-            _close_shared_pools()
     except ConfigError as exc:
         return 2, {"status": "config_error", "detail": "; ".join(exc.problems)}
     except VricError as exc:
@@ -85,16 +84,6 @@ def _run(conn: Connection, opts: ChildOptions, stop: threading.Event) -> tuple[i
         logger.exception("cycle crashed")
         return 1, {"status": "failed", "detail": f"{exc.__class__.__name__}: {exc}"}
     return 0, {"status": status, "report": report.as_dict()}
-
-
-def _close_shared_pools() -> None:
-    """The feed parser keeps one process pool per process; stop it so that the
-    cycle process exits at once instead of waiting on idle workers."""
-    from pipeline import parse
-
-    close = getattr(parse, "close_shared_pool", None)
-    if close is not None:
-        close()
 
 
 def _watch_parent(parent: int) -> None:

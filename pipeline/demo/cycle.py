@@ -93,7 +93,7 @@ def run_demo(out_dir: Path, *, base: Config | None = None) -> DemoSummary:
         config = demo_config(base, server, out_dir)
         store = Store(config.settings.database_url)
         store.upgrade()
-        with ingestor(config, store, resolver=server.resolve, worker="demo") as ing:
+        with ingestor(config, store, resolver=server.resolve, owner="demo") as ing:
             report = ing.run_once()
     summary = summarise(store, config, report, out_dir)
     store.close()

@@ -17,14 +17,10 @@ import ssl
 
 import httpx
 
+from pipeline.errors import CODES
 from pipeline.fetch.network import DeadlineExceeded
 
-STATUS_MESSAGES = {
-    "gone": "the server says this URL is gone for good (410); polling stops until an operator acts",
-    "rate_limited": "the server asks us to slow down (429); the next attempt honours Retry-After",
-    "http_4xx": "the server refused the request ({status}); check the URL or a new login wall",
-    "http_5xx": "the server failed ({status}); it will be retried with backoff",
-}
+_STATUS_CODES = frozenset({"gone", "rate_limited", "http_4xx", "http_5xx"})
 
 
 def code_for_status(status: int) -> str | None:
@@ -43,7 +39,9 @@ def code_for_status(status: int) -> str | None:
 
 
 def status_message(code: str, status: int) -> str:
-    text = STATUS_MESSAGES.get(code, "unexpected HTTP status {status}")
+    """The message of a status's code (:func:`code_for_status`), from the code table."""
+    known = code in _STATUS_CODES
+    text = CODES[code].text if known else "unexpected HTTP status {status}"
     return "fetch: " + text.format(status=status)
 
 
@@ -58,23 +56,13 @@ def _has_cause(exc: BaseException, kind: type[BaseException]) -> bool:
     return False
 
 
-_TRANSPORT_MESSAGES = {
-    "tls": "TLS handshake or certificate check failed ({detail}); verification stays on",
-    "connect": "could not connect ({detail}); is the host up?",
-    "reset": "the connection was reset mid-transfer ({detail}); partial data discarded",
-    "bad_scheme": "only http and https URLs are fetched",
-    "bad_url": "invalid URL ({detail})",
-    "protocol": "the server broke the HTTP protocol ({detail}); partial data discarded",
-}
-
-
 def classify(exc: httpx.HTTPError, deadline: float, deadline_hit: bool = False) -> tuple[str, str]:
     """``(code, message)`` for an httpx exception; ``deadline_hit`` when the
     request's total deadline had run out as it failed."""
     if isinstance(exc, httpx.TimeoutException):
         return "timeout", _timeout_message(exc, deadline, deadline_hit)
     code = _transport_code(exc)
-    return code, "fetch: " + _TRANSPORT_MESSAGES[code].format(detail=_short(exc))
+    return code, "fetch: " + CODES[code].text.format(detail=_short(exc))
 
 
 def _transport_code(exc: httpx.HTTPError) -> str:
@@ -93,7 +81,7 @@ def _timeout_message(exc: httpx.TimeoutException, deadline: float, deadline_hit:
     if deadline_hit or _has_cause(exc, DeadlineExceeded):
         return f"fetch: gave up at the total deadline of {deadline:g} s (slow or dripping server)"
     phase = {httpx.ConnectTimeout: "connect", httpx.PoolTimeout: "pool"}.get(type(exc), "read")
-    return f"fetch: {phase} timeout: the server did not answer in time"
+    return f"fetch: {phase} timeout: {CODES['timeout'].text}"
 
 
 def _short(exc: BaseException) -> str:

@@ -1,9 +1,8 @@
-"""One cycle over claimed work: the loop that the daemon and every worker run.
+"""Claimed work: the cycle's work source when several processes share one database.
 
-The orchestrator (:mod:`pipeline.ingest.cycle`) still decides what happens to a
-feed or a page; this module only decides *which* feeds and entries this
-process takes, in small leased batches, so that several processes can share
-one database:
+The cycle itself (:meth:`pipeline.ingest.cycle.Ingestor.run_cycle`) decides
+what happens to a feed or a page; :class:`ClaimedWork` only decides *which*
+feeds and entries this process takes, in small leased batches:
 
 1. make the feeds table match feeds.yaml (serialised between workers);
 2. claim a batch of due feeds, poll them, release the leases; repeat until no
@@ -12,25 +11,26 @@ one database:
    store their articles, release; repeat up to ``articles_per_cycle``.
 
 Between batches the cycle checks ``should_stop``: a SIGTERM lets the batch in
-flight finish and takes no new work. Every feed and article is committed on
-its own, so a kill at any point loses nothing committed; leases of a killed
-process expire (or are released by its supervisor) and the work is redone.
+flight finish and takes no new work. Every feed and article batch is
+committed on its own, so a kill at any point loses nothing committed; leases
+of a killed process expire (or are released by its supervisor) and the work
+is redone.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pipeline.crashpoints import crashpoint
 from pipeline.errors import StoreError
-from pipeline.types import EntryRow
+from pipeline.types import EntryRow, FeedRow
 
-if TYPE_CHECKING:  # the orchestrator is heavy; the supervisor only needs ClaimOptions
-    from pipeline.ingest.cycle import CycleReport, Ingestor
-    from pipeline.store import Store
+if TYPE_CHECKING:  # the cycle is heavy; the supervisor only needs ClaimOptions
+    from pipeline.ingest.cycle import Ingestor
+    from pipeline.ingest.report import CycleReport
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +48,58 @@ class ClaimOptions:
 StopCheck = Callable[[], bool]
 
 
+class ClaimedWork:
+    """Leased batches of due feeds and queued entries (see module doc)."""
+
+    def __init__(self, opts: ClaimOptions, should_stop: StopCheck = lambda: False) -> None:
+        self.opts = opts
+        self.should_stop = should_stop
+
+    def sync_feeds(self, ing: Ingestor) -> None:
+        """One worker at a time: two inserts of a new feed would collide on its key."""
+        with ing.store.advisory_lock("sync_feeds", wait=True):
+            ing.sync_feeds()
+
+    def feed_batches(self, ing: Ingestor) -> Iterator[Sequence[FeedRow]]:
+        opts = self.opts
+        seen: set[int] = set()
+        while not self.should_stop():
+            batch = ing.store.claim_feeds(opts.owner, ing.clock(), opts.lease_s, opts.feed_batch)
+            fresh = [f for f in batch if f.id not in seen]
+            if not fresh:
+                break  # nothing due, or only feeds this cycle already polled
+            seen.update(f.id for f in fresh)
+            crashpoint("after_claim")
+            yield fresh
+            crashpoint("after_feed_batch")
+            ing.store.release_leases(opts.owner)
+
+    def entry_batches(self, ing: Ingestor) -> Iterator[Sequence[EntryRow]]:
+        opts = self.opts
+        seen: set[int] = set()
+        budget = ing.config.settings.ingest.articles_per_cycle
+        while budget > 0 and not self.should_stop():
+            limit = min(opts.entry_batch, budget)
+            batch = ing.store.claim_entries(opts.owner, ing.clock(), opts.lease_s, limit)
+            fresh = [e for e in batch if e.id not in seen]
+            if not fresh:
+                break
+            seen.update(e.id for e in fresh)
+            yield fresh
+            crashpoint("after_entry_batch")
+            ing.store.release_leases(opts.owner)
+            budget -= len(fresh)
+
+    def stopped(self) -> bool:
+        return self.should_stop()
+
+    def finish(self, ing: Ingestor) -> None:
+        try:
+            ing.store.release_leases(self.opts.owner)
+        except StoreError as exc:
+            logger.warning("leases not released; they expire", extra={"reason": exc.code})
+
+
 def run_claimed_cycle(
     ing: Ingestor,
     opts: ClaimOptions,
@@ -55,84 +107,6 @@ def run_claimed_cycle(
     should_stop: StopCheck = lambda: False,
     on_run: Callable[[int], None] | None = None,
 ) -> tuple[CycleReport, str]:
-    """One cycle; returns the report and the run status (ok | stopped | failed)."""
-    from pipeline.ingest.cycle import CycleReport
-
-    store, report = ing.store, CycleReport()
-    run_id = store.start_run("cycle", opts.owner, ing.clock())
-    if on_run is not None:
-        on_run(run_id)
-    status = "failed"
-    try:
-        sync_feeds(ing)
-        poll_claimed_feeds(ing, opts, report, should_stop)
-        process_claimed_entries(ing, opts, report, should_stop)
-        status = "stopped" if should_stop() else "ok"
-    except StoreError as exc:
-        report.errors[exc.code] += 1
-        logger.error("cycle aborted by the store", extra={"reason": exc.code, "outcome": "failed"})
-        raise
-    finally:
-        _release(store, opts.owner)
-        _finish(store, run_id, ing, status, report)
-    return report, status
-
-
-def sync_feeds(ing: Ingestor) -> None:
-    """feeds.yaml → feeds table; one worker at a time (two inserts of a new feed
-    would collide on its key)."""
-    with ing.store.advisory_lock("sync_feeds", wait=True):
-        ing.sync_feeds()
-
-
-def poll_claimed_feeds(
-    ing: Ingestor, opts: ClaimOptions, report: CycleReport, should_stop: StopCheck
-) -> None:
-    seen: set[int] = set()
-    while not should_stop():
-        batch = ing.store.claim_feeds(opts.owner, ing.clock(), opts.lease_s, opts.feed_batch)
-        fresh = [f for f in batch if f.id not in seen]
-        if not fresh:
-            break  # nothing due, or only feeds this cycle already polled
-        seen.update(f.id for f in fresh)
-        crashpoint("after_claim")
-        ing.poll_feeds(report, feeds=fresh)
-        crashpoint("after_feed_batch")
-        ing.store.release_leases(opts.owner)
-
-
-def process_claimed_entries(
-    ing: Ingestor, opts: ClaimOptions, report: CycleReport, should_stop: StopCheck
-) -> None:
-    budget = ing.config.settings.ingest.articles_per_cycle
-    seen: set[int] = set()
-    while budget > 0 and not should_stop():
-        limit = min(opts.entry_batch, budget)
-        batch = ing.store.claim_entries(opts.owner, ing.clock(), opts.lease_s, limit)
-        fresh = [e for e in batch if e.id not in seen]
-        if not fresh:
-            break
-        seen.update(e.id for e in fresh)
-        process_entries(ing, report, fresh)
-        crashpoint("after_entry_batch")
-        ing.store.release_leases(opts.owner)
-        budget -= len(fresh)
-
-
-def process_entries(ing: Ingestor, report: CycleReport, batch: Sequence[EntryRow]) -> None:
-    """Hand claimed entries to the orchestrator's article stage."""
-    ing.process_queue(report, entries=batch)
-
-
-def _release(store: Store, owner: str) -> None:
-    try:
-        store.release_leases(owner)
-    except StoreError as exc:
-        logger.warning("leases not released; they expire", extra={"reason": exc.code})
-
-
-def _finish(store: Store, run_id: int, ing: Ingestor, status: str, report: CycleReport) -> None:
-    try:
-        store.finish_run(run_id, ing.clock(), status, report.as_dict(), dict(report.errors))
-    except StoreError:
-        logger.exception("could not record the run")
+    """One cycle over claimed work; returns the report and the run status
+    (ok | stopped | failed)."""
+    return ing.run_cycle(ClaimedWork(opts, should_stop), on_run=on_run)

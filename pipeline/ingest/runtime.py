@@ -1,5 +1,5 @@
-"""Wiring: build the store, HTTP client, extractor pool and ingestor from the
-configuration. Shared by the CLI, the daemon and the workers so that they
+"""Wiring: build the store, HTTP client, the parser and extractor pools and
+the ingestor from the configuration. Shared by the CLI, the daemon and the workers so that they
 cannot drift apart; holds no stage logic."""
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from pipeline.extract import ExtractorPool
 from pipeline.fetch import FetchPolicy, HttpClient
 from pipeline.fetch.policy import policy_from_settings
 from pipeline.ingest.cycle import Ingestor
+from pipeline.parse import ParserPool
 from pipeline.store import Store
 
 Resolver = Callable[[str, int], list[tuple[str, int]]]
@@ -30,8 +31,15 @@ def open_store(settings: Settings, *, check: bool = True) -> Store:
     return store
 
 
+PARSE_PROCESSES = 2  # feeds parse in a fraction of a page's time; two keep the cores busy
+
+
 def extract_processes(settings: Settings) -> int:
     return settings.ingest.extract_processes or max(1, os.cpu_count() or 1)
+
+
+def parser_pool(settings: Settings) -> ParserPool:
+    return ParserPool(PARSE_PROCESSES, deadline_s=settings.ingest.parse_deadline)
 
 
 @contextmanager
@@ -40,16 +48,20 @@ def ingestor(
     store: Store,
     *,
     resolver: Resolver | None = None,
-    worker: str | None = None,
+    owner: str | None = None,
 ) -> Iterator[Ingestor]:
-    """An Ingestor with its client and process pool, closed on exit."""
+    """An Ingestor with its client and process pools, closed on exit.
+
+    ``owner`` names the process on its runs and leases.
+    """
     s = config.settings
     with (
         HttpClient(fetch_policy(s), resolver=resolver) as client,
+        parser_pool(s) as parser,
         ExtractorPool(
             extract_processes(s),
             deadline_s=s.ingest.extract_deadline,
             max_tasks_per_child=s.ingest.extract_recycle_after,
         ) as pool,
     ):
-        yield Ingestor(config, store, client, extractor=pool, worker=worker)
+        yield Ingestor(config, store, client, extractor=pool, parser=parser, owner=owner)

@@ -11,7 +11,7 @@ Outcomes, as ``ParsedFeed.error_code`` (a stable code from
 - ``not_a_feed``: HTML, binary, a prolog with no document, JSON that is not
   a JSON Feed, XML that feedparser finds no feed in;
 - ``parse_failed``: malformed JSON or sitemap, or an unexpected exception;
-- ``parse_timeout``: only from :func:`parse_feed_guarded`.
+- ``parse_timeout``: only from :class:`ParserPool`.
 
 Items without a usable link are left out and listed in ``skipped``
 (``no_link``, ``bad_scheme``, ``bad_url``, ``duplicate``, ``bad_item``,
@@ -21,8 +21,7 @@ Items without a usable link are left out and listed in ``skipped``
 from __future__ import annotations
 
 import logging
-import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Final
 
@@ -34,9 +33,9 @@ from pipeline.types import ParsedFeed
 __all__ = [
     "DEFAULT_MAX_ITEMS",
     "DEFAULT_PARSE_DEADLINE",
-    "close_shared_pool",
+    "ParserPool",
+    "PendingParse",
     "parse_feed",
-    "parse_feed_guarded",
     "sitemap_children",
 ]
 
@@ -44,10 +43,6 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_ITEMS: Final = 500
 DEFAULT_PARSE_DEADLINE: Final = 20.0
-_DEFAULT_POOL_PROCESSES: Final = 2
-
-_pool_lock = threading.Lock()
-_default_pool: isolation.DeadlinePool | None = None
 
 
 def _failed(code: str, message: str, kind: str = "unknown") -> ParsedFeed:
@@ -133,56 +128,100 @@ def sitemap_children(body: bytes, base_url: str) -> tuple[str, ...]:
         return ()
 
 
-def _shared_pool() -> isolation.DeadlinePool:
-    global _default_pool  # noqa: PLW0603 -- one lazily started pool per process
-    with _pool_lock:
-        if _default_pool is None:
-            _default_pool = isolation.DeadlinePool(
-                _DEFAULT_POOL_PROCESSES, deadline_s=DEFAULT_PARSE_DEADLINE
-            )
-        return _default_pool
-
-
-def close_shared_pool() -> None:
-    """Stop the pool :func:`parse_feed_guarded` starts on first use (daemon shutdown)."""
-    global _default_pool
-    with _pool_lock:
-        pool, _default_pool = _default_pool, None
-    if pool is not None:
-        pool.close()
-
-
-def _parse_in_worker(
+def parse_task(
     body: bytes, headers: dict[str, str], base_url: str, max_items: int, now: datetime
 ) -> ParsedFeed:
+    """:func:`parse_feed` with positional arguments: the pool's default task."""
     return parse_feed(body, headers, base_url, max_items=max_items, now=now)
 
 
-def parse_feed_guarded(
-    body: bytes,
-    headers: Mapping[str, str],
-    base_url: str,
-    *,
-    max_items: int = DEFAULT_MAX_ITEMS,
-    now: datetime,
-    deadline_s: float = DEFAULT_PARSE_DEADLINE,
-    pool: isolation.DeadlinePool | None = None,
-) -> ParsedFeed:
-    """:func:`parse_feed` in a worker process with a deadline.
+FeedTask = Callable[[bytes, dict[str, str], str, int, datetime], ParsedFeed]
 
-    A timeout gives ``parse_timeout`` (the worker is killed and replaced, so
-    later calls still work); a dead worker or an escaped error ``parse_failed``.
-    ``pool`` defaults to a shared pool started on first use.
+
+class PendingParse:
+    """A feed handed to a :class:`ParserPool`; :meth:`result` waits for it."""
+
+    def __init__(self, pending: isolation.Pending[ParsedFeed], base_url: str, deadline_s: float):
+        self._pending, self.base_url, self._deadline_s = pending, base_url, deadline_s
+
+    def add_done_callback(self, fn: Callable[[PendingParse], object]) -> None:
+        """Call ``fn(self)`` (in a pool thread) once the result is ready."""
+        self._pending.add_done_callback(lambda _: fn(self))
+
+    def result(self) -> ParsedFeed:
+        """The parsed feed; ``parse_timeout`` or ``parse_failed`` if the worker gave none."""
+        outcome = self._pending.outcome()
+        if outcome.ok and outcome.value is not None:
+            return outcome.value
+        logger.warning(
+            "guarded parse failed",
+            extra={"feed_url": self.base_url, "reason": outcome.failure, "detail": outcome.detail},
+        )
+        if outcome.failure == "timeout":
+            return _failed(
+                "parse_timeout", f"no result within {self._deadline_s:g} s; worker replaced"
+            )
+        return _failed("parse_failed", f"worker {outcome.failure}: {outcome.detail}")
+
+
+class ParserPool:
+    """:func:`parse_feed` in worker processes with a per-feed deadline.
+
+    feedparser has inputs that take minutes (a quadratic author regex); a feed
+    that outlives ``deadline_s`` comes back as ``parse_timeout`` and its worker
+    is killed and replaced, so later feeds still parse. ``task`` replaces
+    :func:`parse_task` (tests slow one feed down). Built and closed by the
+    caller, like :class:`pipeline.extract.ExtractorPool`.
     """
-    runner = pool or _shared_pool()
-    args = (body, dict(headers), base_url, max_items, now)
-    outcome = runner.run(_parse_in_worker, *args, deadline_s=deadline_s)
-    if outcome.ok and outcome.value is not None:
-        return outcome.value
-    logger.warning(
-        "guarded parse failed",
-        extra={"feed_url": base_url, "reason": outcome.failure, "detail": outcome.detail},
-    )
-    if outcome.failure == "timeout":
-        return _failed("parse_timeout", f"no result within {deadline_s:g} s; worker replaced")
-    return _failed("parse_failed", f"worker {outcome.failure}: {outcome.detail}")
+
+    def __init__(
+        self,
+        processes: int = 2,
+        *,
+        deadline_s: float = DEFAULT_PARSE_DEADLINE,
+        max_tasks_per_child: int = 200,
+        memory_limit_bytes: int | None = isolation.DEFAULT_MEMORY_LIMIT,
+        task: FeedTask = parse_task,
+    ) -> None:
+        self.deadline_s = deadline_s
+        self._task = task
+        self._pool = isolation.DeadlinePool(
+            processes,
+            deadline_s=deadline_s,
+            max_tasks_per_child=max_tasks_per_child,
+            memory_limit_bytes=memory_limit_bytes,
+        )
+
+    def submit(
+        self,
+        body: bytes,
+        headers: Mapping[str, str],
+        base_url: str,
+        *,
+        max_items: int = DEFAULT_MAX_ITEMS,
+        now: datetime,
+    ) -> PendingParse:
+        """Start parsing one feed body; returns at once."""
+        args = (body, dict(headers), base_url, max_items, now)
+        return PendingParse(self._pool.submit(self._task, *args), base_url, self.deadline_s)
+
+    def parse(
+        self,
+        body: bytes,
+        headers: Mapping[str, str],
+        base_url: str,
+        *,
+        max_items: int = DEFAULT_MAX_ITEMS,
+        now: datetime,
+    ) -> ParsedFeed:
+        """Parse one feed body and wait for it (see :meth:`PendingParse.result`)."""
+        return self.submit(body, headers, base_url, max_items=max_items, now=now).result()
+
+    def close(self) -> None:
+        self._pool.close()
+
+    def __enter__(self) -> ParserPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -7,19 +7,17 @@ feed whose counter reaches ``FAILING_WEIGHT`` is ``failing``: it keeps being
 tried at the cap and stands out in ``vric feeds status``. ``gone`` (410)
 stops polling until an operator acts.
 
-Failure weights (by error code):
+Failure weights come from the one table of error codes
+(:data:`pipeline.errors.CODES`, documented in docs/fetching.md): 1 for codes
+that stay wrong until someone acts (``http_4xx``, ``gone``, ``not_a_feed``...),
+0.5 for broken servers that are often repaired within days (``http_5xx``,
+``tls``, ``dns``...) and for any code the table does not know, 0.25 for
+network weather (``timeout``, ``connect``, ``reset``, ``rate_limited``), 0 for
+our own faults (``db_busy``, ``disk_full``...).
 
-- hard, 1.0: the URL or its content is wrong and will stay so until someone
-  acts: ``http_4xx``, ``gone``, ``not_a_feed``, ``parse_failed``, ``bad_url``,
-  ``bad_scheme``, ``blocked_address``, ``too_large``, ``decode``,
-  ``redirects``, ``empty_body``, ``robots_disallowed``, ``not_html``;
-- soft, 0.5: the server or its setup is broken but often repaired within
-  days: ``http_5xx``, ``protocol``, ``tls``, ``dns``, ``parse_timeout``,
-  ``extract_failed``, ``extract_timeout``, and any code not listed here;
-- temporary, 0.25: network weather and throttling: ``timeout``,
-  ``connect``, ``reset``, ``rate_limited``;
-- local, 0: our own faults say nothing about the feed: ``db_busy``,
-  ``db_unavailable``, ``disk_full``, ``io_error``.
+Pages: a page whose fetch failed with a transient code (the table's
+``transient`` column) is fetched again after 5 min × 2^attempts, up to
+``max_entry_attempts``; any other failure falls back to the feed summary at once.
 """
 
 from __future__ import annotations
@@ -30,19 +28,8 @@ from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Final
 
-HARD: Final = 1.0
-SOFT: Final = 0.5
-TEMPORARY: Final = 0.25
-
-HARD_CODES: Final = frozenset(
-    {
-        "http_4xx", "gone", "not_a_feed", "parse_failed", "bad_url", "bad_scheme",
-        "blocked_address", "too_large", "decode", "redirects", "empty_body",
-        "robots_disallowed", "not_html",
-    }
-)  # fmt: skip
-TEMPORARY_CODES: Final = frozenset({"timeout", "connect", "reset", "rate_limited"})
-LOCAL_CODES: Final = frozenset({"db_busy", "db_unavailable", "disk_full", "io_error"})
+from pipeline.errors import code_info, is_transient
+from pipeline.types import FeedRow, FeedUpdate, FetchResult
 
 MAX_BACKOFF_S: Final = 24 * 3600.0
 MAX_RETRY_AFTER_S: Final = 7 * 24 * 3600.0
@@ -50,6 +37,8 @@ JITTER: Final = 0.2
 FAILING_WEIGHT: Final = 30.0
 
 STATES: Final = ("ok", "backing-off", "failing", "gone", "disabled")
+PAGE_RETRY_BASE: Final = timedelta(minutes=5)
+MAX_ERROR_CHARS: Final = 2000
 
 
 def parse_retry_after(value: str | None, now: datetime) -> float | None:
@@ -72,14 +61,8 @@ def parse_retry_after(value: str | None, now: datetime) -> float | None:
 
 
 def failure_weight(error_code: str | None) -> float:
-    """How much one failure with this code adds to the feed's counter."""
-    if error_code is None or error_code in LOCAL_CODES:
-        return 0.0
-    if error_code in HARD_CODES:
-        return HARD
-    if error_code in TEMPORARY_CODES:
-        return TEMPORARY
-    return SOFT
+    """How much one failure with this code adds to the feed's counter (0 for None)."""
+    return 0.0 if error_code is None else code_info(error_code).weight
 
 
 def backoff_seconds(interval_s: float, failures_weight: float) -> float:
@@ -169,3 +152,66 @@ def _utc(moment: datetime) -> datetime:
 
 def _clamp(value: float, low: float, high: float) -> float:
     return max(low, min(high, value))
+
+
+# ---------------------------------------------------------------- feed outcomes
+
+
+def succeeded(
+    feed: FeedRow, result: FetchResult, body_hash: str, interval_s: int, now: datetime
+) -> FeedUpdate:
+    """The feed's new state after a fetch that worked (changed or not)."""
+    return FeedUpdate(
+        attempt_at=now,
+        success_at=now,
+        next_due=now + timedelta(seconds=interval_s),
+        state="ok",
+        failures=0.0,
+        consecutive_failures=0,
+        last_status=result.status,
+        etag=result.etag if not result.not_modified else (result.etag or feed.etag),
+        last_modified=result.last_modified or feed.last_modified,
+        body_hash=body_hash,
+        effective_url=result.final_url if result.final_url != feed.url else None,
+        interval_s=interval_s,
+    )
+
+
+def failed(
+    feed: FeedRow,
+    code: str,
+    message: str | None,
+    result: FetchResult,
+    now: datetime,
+    rng: random.Random,
+) -> FeedUpdate:
+    """The feed's new state after a failed fetch or parse: weight, backoff, state."""
+    failures = feed.failures + failure_weight(code)
+    retry_after = parse_retry_after(result.retry_after, now)
+    due = next_due(now, feed.interval_s, failures, retry_after, rng)
+    return FeedUpdate(
+        attempt_at=now,
+        next_due=due,
+        state=feed_state(enabled=feed.enabled, gone=code == "gone", failures=failures),
+        failures=failures,
+        consecutive_failures=feed.consecutive_failures + 1,
+        last_status=result.status,
+        error_code=code,
+        error=(message or code)[:MAX_ERROR_CHARS],
+    )
+
+
+# ---------------------------------------------------------------- pages
+
+
+def page_retry_at(
+    error_code: str | None, attempts: int, max_attempts: int, now: datetime
+) -> datetime | None:
+    """When to fetch a failed page again, or None to give up on it now.
+
+    ``attempts`` counts this one. Only transient codes are retried, after
+    5 min × 2^attempts, while fewer than ``max_attempts`` were made.
+    """
+    if not is_transient(error_code) or attempts >= max_attempts:
+        return None
+    return now + PAGE_RETRY_BASE * 2**attempts

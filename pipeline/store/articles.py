@@ -9,12 +9,28 @@ from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql import Select
 
 from pipeline.store.base import StoreBase
 from pipeline.store.schema import articles, decisions, tags
-from pipeline.types import ArticleRecord, Tag
+from pipeline.types import ArticleRecord, ClusterSignature, DuplicateProbe, Tag
 
 _ARTICLE_COLUMNS = {f.name for f in fields(ArticleRecord)} - {"tags"}
+_PROBED = {
+    "url": articles.c.url_key,
+    "alias": articles.c.alias_key,
+    "content": articles.c.content_hash,
+    "title": articles.c.title_key,
+}
+
+
+def _probe_query(probe: DuplicateProbe) -> Select[Any]:
+    q = select(articles.c.id).where(_PROBED[probe.kind] == probe.value)
+    if probe.outlet is not None:
+        q = q.where(articles.c.outlet == probe.outlet)
+    if probe.since is not None:
+        q = q.where(articles.c.first_seen >= probe.since)
+    return q.limit(1)
 
 
 def tag_rows(article_id: int, tag_list: Sequence[Tag], rules_version: str) -> list[dict[str, Any]]:
@@ -40,30 +56,15 @@ class ArticleStore(StoreBase):
             q = select(articles.c.url_key, articles.c.id).where(articles.c.url_key.in_(list(keys)))
             return {k: int(i) for k, i in conn.execute(q)}
 
-    def find_same_title(self, outlet: str, title_key: str, since: datetime) -> int | None:
-        """An article of the same outlet with the same normalised title recently."""
-        q = (
-            select(articles.c.id)
-            .where(articles.c.outlet == outlet, articles.c.title_key == title_key)
-            .where(articles.c.first_seen >= since)
-            .limit(1)
-        )
+    def find_duplicate(self, probes: Sequence[DuplicateProbe]) -> int | None:
+        """The first stored article that one of ``probes`` finds, tried in order
+        (the dedup chain of :func:`pipeline.article.duplicates.duplicate_probes`)."""
         with self.read() as conn:
-            found = conn.execute(q).scalar_one_or_none()
-            return int(found) if found is not None else None
-
-    def find_by_alias_key(self, alias_key: str) -> int | None:
-        """An article whose URL differs only by scheme, ``www.`` or a final slash."""
-        with self.read() as conn:
-            q = select(articles.c.id).where(articles.c.alias_key == alias_key).limit(1)
-            found = conn.execute(q).scalar_one_or_none()
-            return int(found) if found is not None else None
-
-    def find_by_content_hash(self, content_hash: str) -> int | None:
-        with self.read() as conn:
-            q = select(articles.c.id).where(articles.c.content_hash == content_hash).limit(1)
-            found = conn.execute(q).scalar_one_or_none()
-            return int(found) if found is not None else None
+            for probe in probes:
+                found = conn.execute(_probe_query(probe)).scalar_one_or_none()
+                if found is not None:
+                    return int(found)
+        return None
 
     def save_article(self, rec: ArticleRecord, entry_ids: Sequence[int], now: datetime) -> int:
         """Insert one article, its tags and the entry links in one transaction.
@@ -97,26 +98,22 @@ class ArticleStore(StoreBase):
         q = select(articles.c.id).where(articles.c.url_key == url_key)
         return int(conn.execute(q).scalar_one())
 
-    def cluster_signatures(self, since: datetime) -> Iterator[tuple[int, int | None, bytes]]:
-        """``(article_id, cluster_id, minhash)`` of recent articles, to rebuild the LSH."""
+    def recent_signatures(self, since: datetime) -> Iterator[ClusterSignature]:
+        """Recent articles with a MinHash signature, oldest first, to rebuild the index."""
         q = (
-            select(articles.c.id, articles.c.cluster_id, articles.c.minhash)
+            select(
+                articles.c.id,
+                articles.c.cluster_id,
+                articles.c.minhash,
+                articles.c.outlet,
+                articles.c.state_media,
+            )
             .where(articles.c.first_seen >= since, articles.c.minhash.is_not(None))
             .order_by(articles.c.id)
         )
         with self.read() as conn:
-            for aid, cid, sig in conn.execute(q):
-                yield int(aid), cid, bytes(sig)
-
-    def article_outlets(self, ids: Sequence[int]) -> dict[int, tuple[str | None, bool]]:
-        """``id -> (outlet, state_media)`` for syndication by near-duplicate."""
-        if not ids:
-            return {}
-        q = select(articles.c.id, articles.c.outlet, articles.c.state_media).where(
-            articles.c.id.in_(list(ids))
-        )
-        with self.read() as conn:
-            return {int(i): (o, bool(s)) for i, o, s in conn.execute(q)}
+            for aid, cid, sig, outlet, state in conn.execute(q):
+                yield ClusterSignature(int(aid), cid, bytes(sig), outlet, bool(state))
 
     def count_articles(self, period: str | None = None) -> int:
         q = select(func.count()).select_from(articles)

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection, RowMapping
 
 from pipeline.store.base import StoreBase
 from pipeline.store.schema import entries, feeds
-from pipeline.types import EntryRow, FeedRow, FeedUpdate, NewEntry
+from pipeline.types import ConfiguredFeed, EntryRow, FeedRow, FeedUpdate, NewEntry
 
 _FEED_FIELDS = [
     "id",
@@ -45,7 +45,7 @@ def _feed_row(row: RowMapping) -> FeedRow:
 
 class FeedStore(StoreBase):
     # ------------------------------------------------------------ feeds
-    def sync_feeds(self, specs: Sequence[dict[str, Any]], now: datetime) -> None:
+    def sync_feeds(self, configured: Sequence[ConfiguredFeed], now: datetime) -> None:
         """Make the feeds table match the configuration (keyed by feed id).
 
         Fetch state survives; feeds removed from the config are disabled, never
@@ -53,22 +53,17 @@ class FeedStore(StoreBase):
         """
         with self.write() as conn:
             existing = {r.key: r for r in conn.execute(select(feeds.c.key, feeds.c.id))}
-            for spec in specs:
-                values = {
-                    k: spec[k] for k in ("url", "outlet", "kind", "language", "allow_private")
-                }
-                values |= {"enabled": spec.get("enabled", True)}
-                if spec.get("interval_s"):
-                    values |= {"interval_s": spec["interval_s"], "interval_override": True}
-                if spec["key"] in existing:
-                    conn.execute(update(feeds).where(feeds.c.key == spec["key"]).values(**values))
+            for feed in configured:
+                values = _configured_values(feed)
+                if feed.key in existing:
+                    conn.execute(update(feeds).where(feeds.c.key == feed.key).values(**values))
                 else:
                     values.setdefault("interval_s", 3600)
                     conn.execute(
-                        feeds.insert().values(key=spec["key"], created_at=now, state="ok", **values)
+                        feeds.insert().values(key=feed.key, created_at=now, state="ok", **values)
                     )
-            configured = {s["key"] for s in specs}
-            gone = [k for k in existing if k not in configured]
+            keys = {f.key for f in configured}
+            gone = [k for k in existing if k not in keys]
             if gone:
                 conn.execute(update(feeds).where(feeds.c.key.in_(gone)).values(enabled=False))
 
@@ -207,6 +202,20 @@ class FeedStore(StoreBase):
         )
         with self.read() as conn:
             return [t for (t,) in conn.execute(q) if t is not None]
+
+
+def _configured_values(feed: ConfiguredFeed) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "url": feed.url,
+        "outlet": feed.outlet,
+        "kind": feed.kind,
+        "language": feed.language,
+        "allow_private": feed.allow_private,
+        "enabled": feed.enabled,
+    }
+    if feed.interval_s:
+        values |= {"interval_s": feed.interval_s, "interval_override": True}
+    return values
 
 
 def _update_values(upd: FeedUpdate) -> dict[str, Any]:

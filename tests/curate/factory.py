@@ -15,7 +15,15 @@ from pipeline.article.identity import entry_keys
 from pipeline.config.settings import PolicySettings, Settings
 from pipeline.periods import period_for
 from pipeline.store import Store
-from pipeline.types import ArticleRecord, FeedItem, FeedUpdate, Match, OutletMatch, Tag
+from pipeline.types import (
+    ArticleRecord,
+    ConfiguredFeed,
+    FeedItem,
+    FeedUpdate,
+    Match,
+    OutletMatch,
+    Tag,
+)
 
 NOW = datetime(2021, 10, 2, 9, 30, tzinfo=UTC)
 AUG = datetime(2021, 8, 14, 12, 0, tzinfo=UTC)
@@ -176,7 +184,8 @@ def add_feed(
         }
         for f in store.feeds()
     ]
-    store.sync_feeds([*known, spec], NOW)  # sync_feeds disables feeds it is not given
+    feeds = [ConfiguredFeed(**values) for values in (*known, spec)]
+    store.sync_feeds(feeds, NOW)  # sync_feeds disables feeds it is not given
     feed = next(f for f in store.feeds() if f.key == key)
     upd = FeedUpdate(
         attempt_at=NOW,

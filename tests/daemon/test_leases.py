@@ -9,7 +9,7 @@ import pytest
 
 from pipeline.article.identity import entry_keys
 from pipeline.store import Store
-from pipeline.types import FeedItem, FeedUpdate
+from pipeline.types import ConfiguredFeed, FeedItem, FeedUpdate
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 LEASE = 60.0
@@ -17,14 +17,14 @@ LEASE = 60.0
 
 def _feeds(store: Store, n: int) -> list[int]:
     specs = [
-        {
-            "key": f"f{i}",
-            "url": f"http://news{i}.example/rss",
-            "outlet": "ru_rt_es",
-            "kind": "rss",
-            "language": "es",
-            "allow_private": False,
-        }
+        ConfiguredFeed(
+            key=f"f{i}",
+            url=f"http://news{i}.example/rss",
+            outlet="ru_rt_es",
+            kind="rss",
+            language="es",
+            allow_private=False,
+        )
         for i in range(n)
     ]
     store.sync_feeds(specs, NOW)

@@ -21,18 +21,18 @@ from pipeline.errors import StoreError
 from pipeline.store import Store
 from pipeline.store.engine import make_engine
 from pipeline.store.schema import feeds
-from pipeline.types import FeedItem, FeedUpdate
+from pipeline.types import ConfiguredFeed, FeedItem, FeedUpdate
 
 REPO = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
-SPEC = {
-    "key": "f1",
-    "url": "http://news.example/rss",
-    "outlet": "ru_rt_es",
-    "kind": "rss",
-    "language": "es",
-    "allow_private": False,
-}
+SPEC = ConfiguredFeed(
+    key="f1",
+    url="http://news.example/rss",
+    outlet="ru_rt_es",
+    kind="rss",
+    language="es",
+    allow_private=False,
+)
 
 
 def _update() -> FeedUpdate:

@@ -12,20 +12,20 @@ from pipeline.article.identity import entry_keys
 from pipeline.cli import cli
 from pipeline.periods import period_for
 from pipeline.store import Store
-from pipeline.types import ArticleRecord, FeedItem, FeedUpdate
+from pipeline.types import ArticleRecord, ConfiguredFeed, FeedItem, FeedUpdate
 
 
 def _seed(store: Store, now: datetime) -> str:
     store.sync_feeds(
         [
-            {
-                "key": k,
-                "url": f"http://{k}.example/rss?token=s3cret",
-                "outlet": "ru_rt_es",
-                "kind": "rss",
-                "language": "es",
-                "allow_private": False,
-            }
+            ConfiguredFeed(
+                key=k,
+                url=f"http://{k}.example/rss?token=s3cret",
+                outlet="ru_rt_es",
+                kind="rss",
+                language="es",
+                allow_private=False,
+            )
             for k in ("good", "bad")
         ],
         now,

@@ -1,4 +1,4 @@
-"""The parse tests share one parse pool; stop it when the session ends."""
+"""One parser pool for the parse tests that need worker processes."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from pipeline import parse
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _stop_shared_parse_pool() -> Iterator[None]:
-    yield
-    parse.close_shared_pool()
+@pytest.fixture(scope="session")
+def parser() -> Iterator[parse.ParserPool]:
+    with parse.ParserPool(1) as pool:
+        yield pool

@@ -164,21 +164,29 @@ def test_redos_author_hits_the_deadline_and_the_pool_recovers() -> None:
     slow_author = "<author>a@" + "a." * 16_000 + "!</author>"
     body = _rss("".join(_item(n, slow_author) for n in range(50)))
     fine = _rss(_item(1))
-    with isolation.DeadlinePool(1, deadline_s=1.0) as pool:
+    with parse.ParserPool(1, deadline_s=1.0) as pool:
         started = time.monotonic()
-        result = parse.parse_feed_guarded(body, {}, BASE, now=NOW, deadline_s=1.0, pool=pool)
+        result = pool.parse(body, {}, BASE, now=NOW)
         assert time.monotonic() - started < 5
         assert result.error_code == "parse_timeout"
-        after = parse.parse_feed_guarded(fine, {}, BASE, now=NOW, pool=pool)
+        after = pool.parse(fine, {}, BASE, now=NOW)
     assert after.error_code is None
     assert [i.url for i in after.items] == ["https://a.example/1"]
 
 
-def test_guarded_parse_uses_the_shared_pool_by_default() -> None:
-    parsed = parse.parse_feed_guarded(
-        _rss(_item(7)), {"Content-Type": "application/rss+xml"}, BASE, now=NOW
-    )
-    assert [i.url for i in parsed.items] == ["https://a.example/7"]
+def test_a_submitted_feed_calls_back_once_parsed(parser: parse.ParserPool) -> None:
+    done = threading.Event()
+    pending = parser.submit(_rss(_item(7)), {"Content-Type": "application/rss+xml"}, BASE, now=NOW)
+    pending.add_done_callback(lambda _: done.set())
+    assert done.wait(20)
+    assert [i.url for i in pending.result().items] == ["https://a.example/7"]
+
+
+def test_a_crashed_parser_worker_gives_parse_failed() -> None:
+    with parse.ParserPool(1, deadline_s=5.0, task=isolation.exit_abruptly) as pool:
+        parsed = pool.parse(_rss(_item(1)), {}, BASE, now=NOW)
+    assert parsed.error_code == "parse_failed"
+    assert "crashed" in (parsed.error_message or "")
 
 
 def test_guarded_parse_turns_a_dead_worker_into_parse_failed() -> None:
@@ -285,7 +293,8 @@ def test_two_hundred_thousand_items_bounded_by_the_deadline() -> None:
         for n in range(200_000)
     )
     started = time.monotonic()
-    parsed = parse.parse_feed_guarded(_rss(items), {}, BASE, max_items=500, now=NOW, deadline_s=20)
+    with parse.ParserPool(1, deadline_s=20) as pool:
+        parsed = pool.parse(_rss(items), {}, BASE, max_items=500, now=NOW)
     assert time.monotonic() - started < 30
     if parsed.error_code is None:
         assert len(parsed.items) == 500

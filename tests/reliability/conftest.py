@@ -18,13 +18,13 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from pipeline import parse
 from pipeline.config import Config, load_config
 from pipeline.config.feeds_schema import FeedsFile
 from pipeline.extract import ExtractorPool
 from pipeline.fetch import HttpClient
 from pipeline.ingest.cycle import CycleReport, Ingestor
 from pipeline.ingest.runtime import fetch_policy
+from pipeline.parse import ParserPool
 from pipeline.store import Store
 from tests.fixtures.resolver import FakeResolver
 from tests.reliability.scriptserver import ScriptServer
@@ -50,12 +50,6 @@ def pytest_report_header() -> list[str]:
              "charset-normalizer", "SQLAlchemy", "psycopg", "hypothesis")  # fmt: skip
     libs = ", ".join(f"{n} {version(n)}" for n in names)
     return [f"reliability: {libs}, expat {pyexpat.EXPAT_VERSION}, sqlite {sqlite3.sqlite_version}"]
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _stop_shared_parse_pool() -> Iterator[None]:
-    yield
-    parse.close_shared_pool()
 
 
 @pytest.fixture(scope="session")
@@ -153,17 +147,24 @@ class Harness:
     reports: list[CycleReport] = field(default_factory=list)
     _client: HttpClient | None = None
     _pool: ExtractorPool | None = None
+    _parser: ParserPool | None = None
 
     def __post_init__(self) -> None:
         self.resolver = FakeResolver(self.server.port)
         s = self.config.settings
         self._client = HttpClient(fetch_policy(s), resolver=self.resolver)
         self._pool = ExtractorPool(1, deadline_s=s.ingest.extract_deadline, max_tasks_per_child=50)
+        self._parser = ParserPool(1, deadline_s=s.ingest.parse_deadline)
 
     def ingestor(self) -> Ingestor:
-        assert self._client is not None and self._pool is not None
+        assert self._client is not None and self._pool is not None and self._parser is not None
         return Ingestor(
-            self.config, self.store, self._client, extractor=self._pool, clock=self.clock
+            self.config,
+            self.store,
+            self._client,
+            extractor=self._pool,
+            parser=self._parser,
+            clock=self.clock,
         )
 
     def run(self) -> CycleReport:
@@ -181,6 +182,8 @@ class Harness:
             self._client.close()
         if self._pool is not None:
             self._pool.close()
+        if self._parser is not None:
+            self._parser.close()
         self.resolver.release()
 
     # -- ground truth from the database

@@ -26,6 +26,7 @@ from pipeline import parse
 from pipeline.cli import cli
 from pipeline.errors import StoreError
 from pipeline.store import Store, migrate
+from pipeline.types import ConfiguredFeed
 from tests.reliability.conftest import REPO, START, MakeHarness, closed_port
 from tests.reliability.docs import Item, page, rss
 from tests.reliability.scriptserver import ScriptServer
@@ -136,16 +137,16 @@ def test_i109_killed_backends_are_replaced_and_nothing_is_lost_or_doubled(
     h = make_harness(pg_store, [{"id": "f", "url": "http://feed.test/f.xml"}])
     h.run()
     assert _terminate_backends(pg_store.url) >= 1  # between cycles: the pooled connections die
-    real = parse.parse_feed_guarded
+    real = parse.ParserPool.submit
     killed: list[int] = []
 
     def kill_then_parse(
-        *args: Any, **kw: Any
+        self: parse.ParserPool, *args: Any, **kw: Any
     ) -> Any:  # mid-cycle: after the fetch, before the write
         killed.append(_terminate_backends(pg_store.url))
-        return real(*args, **kw)
+        return real(self, *args, **kw)
 
-    monkeypatch.setattr(parse, "parse_feed_guarded", kill_then_parse)
+    monkeypatch.setattr(parse.ParserPool, "submit", kill_then_parse)
     server.serve("/f.xml", rss(_items(5)))
     for i in range(3, 5):
         server.serve(f"/a/{i}", page(f"Noticia {i} de Rusia y México"), content_type=HTML)
@@ -156,9 +157,8 @@ def test_i109_killed_backends_are_replaced_and_nothing_is_lost_or_doubled(
     assert h.scalar("SELECT count(DISTINCT url_key) FROM articles") == 5
 
 
-def _spec(url: str) -> dict[str, Any]:
-    return {"key": "f", "url": url, "outlet": None, "kind": "auto", "language": None,
-            "allow_private": False}  # fmt: skip
+def _spec(url: str) -> ConfiguredFeed:
+    return ConfiguredFeed(key="f", url=url)
 
 
 @pytest.mark.postgres

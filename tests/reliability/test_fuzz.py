@@ -34,7 +34,7 @@ from pipeline.article.identity import entry_keys
 from pipeline.config import Config
 from pipeline.errors import ERROR_CODES
 from pipeline.store import Store
-from pipeline.types import FeedUpdate
+from pipeline.types import ConfiguredFeed, FeedUpdate
 
 NOW = datetime(2021, 8, 20, 12, 0, tzinfo=UTC)
 BASE = "http://feed.test/feed.xml"
@@ -91,8 +91,7 @@ def _assert_clean(value: Any) -> None:
 def target(base_config: Config, tmp_path: Path) -> Iterator[FuzzTarget]:
     store = Store(f"sqlite:///{tmp_path / 'fuzz.db'}")
     store.upgrade()
-    store.sync_feeds([{"key": "fuzz", "url": BASE, "outlet": None, "kind": "auto",
-                       "language": None, "allow_private": False}], NOW)  # fmt: skip
+    store.sync_feeds([ConfiguredFeed(key="fuzz", url=BASE)], NOW)
     ctx = AssembleContext(registry=base_config.registry, rules=base_config.compiled_rules)
     yield FuzzTarget(store, ctx, store.feeds()[0].id)
     with store.engine.connect() as conn:

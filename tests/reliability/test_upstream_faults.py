@@ -52,13 +52,15 @@ def _snapshot(h: Harness) -> dict[str, list[dict[str, Any]]]:
 def parse_calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     """Records every feed body the orchestrator hands to the parser."""
     calls: list[str] = []
-    real = parse.parse_feed_guarded
+    real = parse.ParserPool.submit
 
-    def counting(body: bytes, headers: Any, base_url: str, **kw: Any) -> Any:
+    def counting(
+        self: parse.ParserPool, body: bytes, headers: Any, base_url: str, **kw: Any
+    ) -> Any:
         calls.append(base_url)
-        return real(body, headers, base_url, **kw)
+        return real(self, body, headers, base_url, **kw)
 
-    monkeypatch.setattr(parse, "parse_feed_guarded", counting)
+    monkeypatch.setattr(parse.ParserPool, "submit", counting)
     yield calls
 
 

@@ -7,21 +7,22 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from pipeline.errors import ERROR_CODES
+from pipeline.errors import CODES, ERROR_CODES
 from pipeline.sources.health import (
     FAILING_WEIGHT,
-    HARD_CODES,
-    LOCAL_CODES,
     MAX_BACKOFF_S,
     MAX_RETRY_AFTER_S,
-    TEMPORARY_CODES,
     adaptive_interval,
+    failed,
     failure_weight,
     feed_state,
     is_polled,
     next_due,
+    page_retry_at,
     parse_retry_after,
+    succeeded,
 )
+from pipeline.types import FeedRow, FetchResult
 
 NOW = datetime(2021, 8, 15, 12, 0, tzinfo=UTC)
 HOUR = 3600.0
@@ -76,15 +77,50 @@ def test_b33_counter_reset_after_success_gives_the_plain_interval_back() -> None
     assert HOUR * 0.8 <= delay(HOUR, 0.0) <= HOUR * 1.2
 
 
-def test_every_error_code_has_a_weight_and_the_classes_are_as_documented() -> None:
+def test_every_error_code_weighs_what_the_code_table_says() -> None:
     for code in ERROR_CODES:
-        assert failure_weight(code) in {0.0, 0.25, 0.5, 1.0}
-    assert {failure_weight(c) for c in HARD_CODES} == {1.0}
-    assert {failure_weight(c) for c in TEMPORARY_CODES} == {0.25}
-    assert {failure_weight(c) for c in LOCAL_CODES} == {0.0}
-    assert failure_weight("http_5xx") == 0.5
+        assert failure_weight(code) == CODES[code].weight in {0.0, 0.25, 0.5, 1.0}
+    assert failure_weight("gone") == 1.0 and failure_weight("timeout") == 0.25
+    assert failure_weight("http_5xx") == 0.5 and failure_weight("disk_full") == 0.0
+    assert failure_weight("a_code_from_an_old_release") == 0.5
     assert failure_weight(None) == 0.0
-    assert HARD_CODES | TEMPORARY_CODES | LOCAL_CODES <= ERROR_CODES
+
+
+def test_a_transient_page_failure_is_retried_with_doubling_delays_then_given_up() -> None:
+    delays = [page_retry_at("timeout", n, 5, NOW) for n in (1, 2, 3, 4)]
+    assert [(d - NOW).total_seconds() / 60 for d in delays if d] == [10, 20, 40, 80]
+    assert page_retry_at("timeout", 5, 5, NOW) is None  # the last attempt: give up
+    assert page_retry_at("http_5xx", 1, 5, NOW) is not None
+    assert page_retry_at("http_4xx", 1, 5, NOW) is None  # not transient: summary at once
+    assert page_retry_at("robots_disallowed", 1, 5, NOW) is None
+    assert page_retry_at(None, 1, 5, NOW) is None
+
+
+FEED = FeedRow(
+    id=1, key="f", url="http://a.test/rss", outlet=None, kind="rss", language=None,
+    interval_s=3600, allow_private=False, enabled=True, state="ok", etag='"old"',
+)  # fmt: skip
+
+
+def test_a_failed_fetch_adds_its_weight_and_backs_off_from_the_interval() -> None:
+    result = FetchResult(url=FEED.url, final_url=FEED.url, status=503, retry_after="7200")
+    update = failed(
+        FEED, "http_5xx", "fetch: the server failed (503)", result, NOW, random.Random(1)
+    )
+    assert (update.failures, update.consecutive_failures, update.state) == (0.5, 1, "backing-off")
+    assert update.next_due - NOW >= timedelta(hours=2)  # Retry-After wins when later
+    assert update.success_at is None and update.error_code == "http_5xx"
+    gone = failed(FEED, "gone", None, result, NOW, random.Random(1))
+    assert gone.state == "gone" and gone.error == "gone"
+
+
+def test_a_304_keeps_the_stored_etag_and_resets_the_counter() -> None:
+    backing_off = FeedRow(**{**FEED.__dict__, "failures": 3.0, "consecutive_failures": 4})
+    result = FetchResult(url=FEED.url, final_url=FEED.url, status=304, not_modified=True)
+    update = succeeded(backing_off, result, "hash", 1800, NOW)
+    assert (update.failures, update.consecutive_failures, update.state) == (0.0, 0, "ok")
+    assert update.etag == '"old"' and update.next_due == NOW + timedelta(seconds=1800)
+    assert update.effective_url is None
 
 
 def test_b37_b38_states_for_the_health_report() -> None:

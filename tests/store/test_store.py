@@ -11,17 +11,17 @@ from sqlalchemy import inspect
 from pipeline.article.identity import entry_keys
 from pipeline.store import Store, migrate
 from pipeline.store.schema import metadata
-from pipeline.types import ArticleRecord, FeedItem, FeedUpdate, Match, Tag
+from pipeline.types import ArticleRecord, ConfiguredFeed, FeedItem, FeedUpdate, Match, Tag
 
 NOW = datetime(2021, 8, 14, 12, 0, tzinfo=UTC)
-FEED = {
-    "key": "rt-es",
-    "url": "http://actualidad.rt.com/feeds/all.rss",
-    "outlet": "ru_rt_es",
-    "kind": "rss",
-    "language": "es",
-    "allow_private": False,
-}
+FEED = ConfiguredFeed(
+    key="rt-es",
+    url="http://actualidad.rt.com/feeds/all.rss",
+    outlet="ru_rt_es",
+    kind="rss",
+    language="es",
+    allow_private=False,
+)
 
 
 def _ok_update(etag: str = '"v1"') -> FeedUpdate:
