@@ -4,7 +4,7 @@ Reads every ``labels-*.yaml`` in the folder, joins each item with its cached tex
 (``cache/<id>.json``; items without one are counted and listed, not an error), and
 scores them with :func:`pipeline.tagging.evaluate.evaluate_sample`. On top of that it
 checks the state-media label against the outlet registry (the lookup ``vric tag --url``
-does) and the opinion label against :func:`pipeline.opinion.detect_opinion`, fed with
+does) and the opinion label against :func:`pipeline.article.opinion.detect_opinion`, fed with
 what we have of the page: its URL, the title and the excerpt (no page metadata).
 
 It is a report, not a gate: it exits 0 whenever it ran, 2 when there is no cache at all.
@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.config import load_config, read_yaml
-from pipeline.opinion import detect_opinion
+from pipeline.article.opinion import detect_opinion
 from pipeline.outlets import Registry
 from pipeline.tagging import CompiledRules
 from pipeline.tagging.evaluate import (
