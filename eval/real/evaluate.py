@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline.config import load_config, read_yaml
 from pipeline.article.opinion import detect_opinion
+from pipeline.config import load_config, read_yaml
 from pipeline.outlets import Registry
 from pipeline.tagging import CompiledRules
 from pipeline.tagging.evaluate import (
