@@ -36,7 +36,7 @@ DEFAULT_DATABASE_URL = "sqlite:///vric.db"
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 M = TypeVar("M", bound=BaseModel)
 
-__all__ = ["Config", "ConfigError", "Settings", "load_config", "load_settings"]
+__all__ = ["Config", "ConfigError", "Settings", "load_config", "load_rules", "load_settings"]
 
 
 @dataclass(frozen=True)
@@ -116,27 +116,37 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     return base.model_copy(update=updates)
 
 
+def load_rules(path: Path | None = None, env: Mapping[str, str] | None = None) -> RulesFile:
+    """``rules.yaml`` alone, validated and cross-checked, for the commands that
+    need no other file (``vric tag``, ``vric import decisions``)."""
+    from pipeline.config.rules_schema import RulesFile, rules_problems
+
+    path = path or config_dir_from_env(os.environ if env is None else env) / "rules.yaml"
+    rules = validate_file(path, RulesFile)
+    problems = rules_problems(rules)
+    if problems:
+        raise ConfigError([f"{path.name}: {p}" for p in problems])
+    return rules
+
+
 def load_config(
     env: Mapping[str, str] | None = None, *, settings: Settings | None = None
 ) -> Config:
     """Load and validate all configuration; every problem of every file at once."""
     from pipeline.config.feeds_schema import FeedsFile, feed_problems
     from pipeline.config.outlets_schema import OutletsFile, outlet_problems
-    from pipeline.config.rules_schema import RulesFile, rules_problems
 
     problems: list[str] = []
     settings = settings or _collect(problems, lambda: load_settings(env))
     config_dir = settings.config_dir if settings else config_dir_from_env(env or os.environ)
     outlets = _collect(problems, lambda: validate_file(config_dir / "outlets.yaml", OutletsFile))
     feeds = _collect(problems, lambda: validate_file(config_dir / "feeds.yaml", FeedsFile))
-    rules = _collect(problems, lambda: validate_file(config_dir / "rules.yaml", RulesFile))
+    rules = _collect(problems, lambda: load_rules(config_dir / "rules.yaml"))
     if outlets is not None:
         problems += [f"outlets.yaml: {p}" for p in outlet_problems(outlets)]
     if feeds is not None and outlets is not None:
         ids = {o.id for o in outlets.outlets}
         problems += [f"feeds.yaml: {p}" for p in feed_problems(feeds, ids)]
-    if rules is not None:
-        problems += [f"rules.yaml: {p}" for p in rules_problems(rules)]
     if problems or settings is None or outlets is None or feeds is None or rules is None:
         raise ConfigError(problems)
     return Config(settings=settings, feeds=feeds, outlets=outlets, rules=rules)
