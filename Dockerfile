@@ -18,10 +18,10 @@ COPY pipeline/__init__.py pipeline/
 RUN pip install --no-cache-dir --no-compile -e .
 
 # The code, the migrations (found beside the package: hence the editable
-# install) and the shipped configuration as the default /config.
+# install). The default feeds.yaml, outlets.yaml and rules.yaml ship inside the
+# package; files mounted at /config override them one by one.
 COPY pipeline/ pipeline/
 COPY migrations/ migrations/
-COPY *.yaml /config/
 
 RUN useradd --create-home --uid 10001 --shell /usr/sbin/nologin vric \
     && mkdir -p /data /bundles \
