@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from pipeline.config import Config, load_config
+from pipeline.config import DEFAULTS_DIR, Config, load_config
 from pipeline.config.feeds_schema import FeedsFile
 from pipeline.extract import ExtractorPool
 from pipeline.fetch import HttpClient
@@ -54,7 +54,7 @@ def pytest_report_header() -> list[str]:
 
 @pytest.fixture(scope="session")
 def base_config() -> Config:
-    return load_config({"VRIC_CONFIG_DIR": str(REPO)})
+    return load_config({"VRIC_CONFIG_DIR": str(DEFAULTS_DIR)})
 
 
 @pytest.fixture
