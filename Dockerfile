@@ -17,11 +17,10 @@ COPY pyproject.toml README.md ./
 COPY pipeline/__init__.py pipeline/
 RUN pip install --no-cache-dir --no-compile -e .
 
-# The code, the migrations (found beside the package: hence the editable
-# install) and the shipped configuration as the default /config.
+# The code, with its migrations (pipeline/store/migrations/) and the default
+# feeds.yaml, outlets.yaml and rules.yaml (pipeline/config/defaults/); files
+# mounted at /config override the defaults one by one.
 COPY pipeline/ pipeline/
-COPY migrations/ migrations/
-COPY *.yaml /config/
 
 RUN useradd --create-home --uid 10001 --shell /usr/sbin/nologin vric \
     && mkdir -p /data /bundles \

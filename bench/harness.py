@@ -17,7 +17,7 @@ from typing import Any
 
 import psutil
 
-from pipeline.config import Config, load_config
+from pipeline.config import DEFAULTS_DIR, Config, load_config
 from pipeline.config.feeds_schema import FeedsFile
 from pipeline.fetch import FetchRequest
 from pipeline.types import FetchResult
@@ -27,8 +27,8 @@ PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 
 def base_config() -> Config:
-    """The shipped configuration (outlets.yaml, rules.yaml) from the repository root."""
-    return load_config({"VRIC_CONFIG_DIR": str(ROOT)})
+    """The shipped configuration (outlets.yaml, rules.yaml): the packaged defaults."""
+    return load_config({"VRIC_CONFIG_DIR": str(DEFAULTS_DIR)})
 
 
 def bench_config(

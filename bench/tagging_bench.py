@@ -30,6 +30,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from pipeline.config import DEFAULTS_DIR  # noqa: E402
 from pipeline.config.rules_schema import RulesFile  # noqa: E402
 from pipeline.tagging import CompiledRules, compile_rules, fold, tag  # noqa: E402
 from pipeline.types import TagInput  # noqa: E402
@@ -131,7 +132,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
 
-    rules_file = RulesFile.model_validate(yaml.safe_load((ROOT / "rules.yaml").read_text("utf-8")))
+    rules_file = RulesFile.model_validate(
+        yaml.safe_load((DEFAULTS_DIR / "rules.yaml").read_text("utf-8"))
+    )
     t0 = time.process_time()
     rules = compile_rules(rules_file)
     compile_s = time.process_time() - t0

@@ -36,8 +36,9 @@ def cli(verbose: int, log_json: bool) -> None:
     """Collect, tag and curate media reports on Venezuelan, Russian, Iranian
     and Chinese (VRIC) influence in Latin America and the Caribbean.
 
-    Configuration comes from feeds.yaml, outlets.yaml and rules.yaml in
-    $VRIC_CONFIG_DIR (default: the working directory); the database from
+    Configuration comes from feeds.yaml, outlets.yaml and rules.yaml, each
+    looked up in $VRIC_CONFIG_DIR, then the working directory, then the
+    defaults shipped in the package; the database from
     $VRIC_DATABASE_URL (default: sqlite:///vric.db).
     """
     setup_logging(logging.WARNING - 10 * verbose, json_lines=log_json)

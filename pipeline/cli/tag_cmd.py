@@ -1,8 +1,8 @@
 """``vric tag`` and ``vric rules test``: thin shells over :mod:`pipeline.tagging`.
 
 The lead registers ``tag_command`` and ``rules_group`` on the main group.
-Rules come from ``rules.yaml`` in the config directory (``VRIC_CONFIG_DIR``,
-default the working directory) and are validated on their own, so tagging
+Rules come from ``rules.yaml`` (``$VRIC_CONFIG_DIR``, the working directory,
+else the copy shipped in the package) and are validated on their own, so tagging
 works without the other configuration files; the outlet of ``--url`` is
 looked up through the full configuration when it loads.
 """
@@ -24,7 +24,7 @@ from rich.text import Text
 from pipeline.article.language import detect_language
 from pipeline.article.opinion import detect_opinion
 from pipeline.cli.common import EXIT_CONFIG
-from pipeline.config import format_loc, load_config, load_settings, read_yaml, validate_file
+from pipeline.config import config_path, format_loc, load_config, read_yaml, validate_file
 from pipeline.config.rules_schema import RulesFile, rules_problems
 from pipeline.errors import ConfigError
 from pipeline.tagging import CompiledRules, assess, compile_rules
@@ -44,8 +44,8 @@ def _fail_config(exc: ConfigError) -> NoReturn:
 
 
 def load_rules(path: Path | None = None) -> CompiledRules:
-    """Validate and compile ``rules.yaml`` (from the config directory unless given)."""
-    path = path or load_settings().config_dir / "rules.yaml"
+    """Validate and compile ``rules.yaml`` (the one :func:`config_path` finds unless given)."""
+    path = path or config_path("rules.yaml")
     rules = validate_file(path, RulesFile)
     problems = rules_problems(rules)
     if problems:
@@ -232,7 +232,7 @@ def rules_group() -> None:
     "rules_path",
     type=click.Path(path_type=Path),
     default=None,
-    help="Rules file to test (default: rules.yaml in the config directory).",
+    help="Rules file to test (default: the rules.yaml that applies).",
 )
 @click.option(
     "--split",

@@ -1,12 +1,15 @@
 """Configuration: the only module that reads YAML files and the environment.
 
 ``load_config()`` reads ``feeds.yaml``, ``outlets.yaml`` and ``rules.yaml``
-(and the optional ``settings.yaml``) from ``VRIC_CONFIG_DIR`` (default: the
-working directory), validates them once with pydantic, and raises
+(and the optional ``settings.yaml``), validates them once with pydantic, and raises
 :class:`~pipeline.errors.ConfigError` with one line per problem, each naming
 the file, the entry and the field::
 
     feeds.yaml: feeds[3].url: not an http(s) URL
+
+Each file is looked up on its own (:func:`locate`): in ``$VRIC_CONFIG_DIR``,
+then in the working directory, then among the defaults shipped inside the
+package (``pipeline/config/defaults/``; settings have their defaults in code).
 """
 
 from __future__ import annotations
@@ -32,11 +35,58 @@ if TYPE_CHECKING:
     from pipeline.tagging import CompiledRules
 
 DEFAULT_DATABASE_URL = "sqlite:///vric.db"
+DEFAULTS_DIR = Path(__file__).resolve().parent / "defaults"
+CONFIG_FILES = ("feeds.yaml", "outlets.yaml", "rules.yaml")
+SETTINGS_FILE = "settings.yaml"
 # libyaml's safe loader when present: about ten times faster on outlets.yaml.
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 M = TypeVar("M", bound=BaseModel)
 
-__all__ = ["Config", "ConfigError", "Settings", "load_config", "load_rules", "load_settings"]
+__all__ = [
+    "CONFIG_FILES",
+    "DEFAULTS_DIR",
+    "Config",
+    "ConfigError",
+    "ConfigFile",
+    "Settings",
+    "config_path",
+    "load_config",
+    "load_rules",
+    "load_settings",
+    "locate",
+]
+
+
+@dataclass(frozen=True)
+class ConfigFile:
+    """Where one configuration file was found (``path`` None: nowhere)."""
+
+    name: str
+    path: Path | None
+    origin: str  # "$VRIC_CONFIG_DIR", "working directory", "packaged default" or "not found"
+
+
+def locate(name: str, env: Mapping[str, str] | None = None) -> ConfigFile:
+    """The file that applies: ``$VRIC_CONFIG_DIR``, the working directory, the package."""
+    env = os.environ if env is None else env
+    places = (
+        [(Path(env["VRIC_CONFIG_DIR"]), "$VRIC_CONFIG_DIR")] if env.get("VRIC_CONFIG_DIR") else []
+    )
+    places.append((Path(), "working directory"))
+    if name in CONFIG_FILES:
+        places.append((DEFAULTS_DIR, "packaged default"))
+    for folder, origin in places:
+        if (folder / name).is_file():
+            return ConfigFile(name, folder / name, origin)
+    return ConfigFile(name, None, "not found")
+
+
+def config_path(name: str, env: Mapping[str, str] | None = None) -> Path:
+    """The path of a configuration file that must exist (ConfigError otherwise)."""
+    found = locate(name, env)
+    if found.path is None:
+        raise ConfigError([f"{name}: file not found (looked in $VRIC_CONFIG_DIR and {Path.cwd()})"])
+    return found.path
 
 
 @dataclass(frozen=True)
@@ -106,8 +156,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Settings from the defaults, ``settings.yaml`` and ``VRIC_*`` variables."""
     env = os.environ if env is None else env
     config_dir = config_dir_from_env(env)
-    path = config_dir / "settings.yaml"
-    base = validate_file(path, Settings) if path.exists() else Settings()
+    path = locate(SETTINGS_FILE, env).path
+    base = validate_file(path, Settings) if path is not None else Settings()
     updates: dict[str, Any] = {"config_dir": config_dir}
     if env.get("VRIC_DATABASE_URL"):
         updates["database_url"] = env["VRIC_DATABASE_URL"]
@@ -121,7 +171,7 @@ def load_rules(path: Path | None = None, env: Mapping[str, str] | None = None) -
     need no other file (``vric tag``, ``vric import decisions``)."""
     from pipeline.config.rules_schema import RulesFile, rules_problems
 
-    path = path or config_dir_from_env(os.environ if env is None else env) / "rules.yaml"
+    path = path or config_path("rules.yaml", env)
     rules = validate_file(path, RulesFile)
     problems = rules_problems(rules)
     if problems:
@@ -136,12 +186,16 @@ def load_config(
     from pipeline.config.feeds_schema import FeedsFile, feed_problems
     from pipeline.config.outlets_schema import OutletsFile, outlet_problems
 
+    env = os.environ if env is None else env
     problems: list[str] = []
     settings = settings or _collect(problems, lambda: load_settings(env))
-    config_dir = settings.config_dir if settings else config_dir_from_env(env or os.environ)
-    outlets = _collect(problems, lambda: validate_file(config_dir / "outlets.yaml", OutletsFile))
-    feeds = _collect(problems, lambda: validate_file(config_dir / "feeds.yaml", FeedsFile))
-    rules = _collect(problems, lambda: load_rules(config_dir / "rules.yaml"))
+
+    def load(name: str, model: type[M]) -> M | None:
+        return _collect(problems, lambda: validate_file(config_path(name, env), model))
+
+    outlets = load("outlets.yaml", OutletsFile)
+    feeds = load("feeds.yaml", FeedsFile)
+    rules = _collect(problems, lambda: load_rules(config_path("rules.yaml", env)))
     if outlets is not None:
         problems += [f"outlets.yaml: {p}" for p in outlet_problems(outlets)]
     if feeds is not None and outlets is not None:

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from pipeline.errors import SchemaMismatch
 
-MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 PG_MIGRATION_LOCK = 0x56524943  # "VRIC": serialises concurrent upgrades on Postgres
 
 

@@ -1,6 +1,6 @@
 """Table definitions (SQLAlchemy Core). The schema itself is created and changed
-only by the Alembic migrations in ``migrations/``; these objects describe it
-for queries, and a test checks they agree with the migrated database.
+only by the Alembic migrations in ``pipeline/store/migrations/``; these objects
+describe it for queries, and a test checks they agree with the migrated database.
 
 Keys that could be long (GUIDs, URLs) are indexed through their SHA-256 hex
 digest, never directly: Postgres refuses index rows over ~2.7 kB.

@@ -5,14 +5,13 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from pipeline.article.identity import sha256
 from pipeline.cli import cli
-from pipeline.config import load_config
+from pipeline.config import DEFAULTS_DIR, load_config
 from pipeline.curate.rework import reflag, retag
 from pipeline.demo.server import DemoServer
 from pipeline.fetch import FetchPolicy, HttpClient
@@ -20,7 +19,6 @@ from pipeline.sources.probe import check, find_feeds
 from pipeline.store import Store
 from pipeline.types import ArticleRecord
 
-REPO = Path(__file__).resolve().parents[2]
 NOW = datetime(2021, 8, 20, 12, 0, tzinfo=UTC)
 TEXT = (
     "El presidente ruso Vladimir Putin y el mandatario venezolano Nicolás Maduro firmaron "
@@ -30,7 +28,7 @@ TEXT = (
 
 @pytest.fixture(scope="module")
 def config():  # type: ignore[no-untyped-def]
-    return load_config({"VRIC_CONFIG_DIR": str(REPO)})
+    return load_config({"VRIC_CONFIG_DIR": str(DEFAULTS_DIR)})
 
 
 def _article(url: str, **kw: object) -> ArticleRecord:
@@ -44,7 +42,7 @@ def _article(url: str, **kw: object) -> ArticleRecord:
 
 
 def test_outlets_lookup_json_contract(monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("VRIC_CONFIG_DIR", str(REPO))
+    monkeypatch.setenv("VRIC_CONFIG_DIR", str(DEFAULTS_DIR))
     runner = CliRunner()
     out = runner.invoke(cli, ["outlets", "lookup", "https://actualidad.rt.com/x", "--json"])
     doc = json.loads(out.output)

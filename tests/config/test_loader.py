@@ -11,17 +11,16 @@ import yaml
 from click.testing import CliRunner
 
 from pipeline.cli import cli
-from pipeline.config import format_loc, load_config, load_settings
+from pipeline.config import DEFAULTS_DIR, format_loc, load_config, load_settings, locate
 from pipeline.errors import ConfigError
 
-REPO = Path(__file__).resolve().parents[2]
 FILES = ("feeds.yaml", "outlets.yaml", "rules.yaml")
 
 
 @pytest.fixture
 def config_dir(tmp_path: Path) -> Path:
     for name in FILES:
-        shutil.copy(REPO / name, tmp_path / name)
+        shutil.copy(DEFAULTS_DIR / name, tmp_path / name)
     return tmp_path
 
 
@@ -66,11 +65,31 @@ def test_yaml_syntax_error_gives_the_line(config_dir: Path) -> None:
     assert err.value.problems[0].startswith("rules.yaml: line ")
 
 
-def test_missing_file_is_a_clear_error(config_dir: Path) -> None:
-    (config_dir / "feeds.yaml").unlink()
-    with pytest.raises(ConfigError) as err:
-        load_config({"VRIC_CONFIG_DIR": str(config_dir)})
-    assert err.value.problems[0].startswith("feeds.yaml: file not found")
+def test_each_file_is_looked_up_in_the_config_dir_then_the_cwd_then_the_package(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config_dir, cwd = tmp_path / "config", tmp_path / "cwd"
+    config_dir.mkdir()
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)
+    _first_feeds(config_dir / "feeds.yaml", 1)
+    _first_feeds(cwd / "feeds.yaml", 2)
+    shutil.copy(DEFAULTS_DIR / "rules.yaml", cwd / "rules.yaml")
+    env = {"VRIC_CONFIG_DIR": str(config_dir)}
+    assert len(load_config(env).feeds.feeds) == 1
+    assert len(load_config({}).feeds.feeds) == 2
+    assert len(load_config({"VRIC_CONFIG_DIR": str(tmp_path / "missing")}).feeds.feeds) == 2
+    assert [(f.origin, f.path) for f in (locate(n, env) for n in FILES)] == [
+        ("$VRIC_CONFIG_DIR", config_dir / "feeds.yaml"),
+        ("packaged default", DEFAULTS_DIR / "outlets.yaml"),
+        ("working directory", Path("rules.yaml")),
+    ]
+
+
+def _first_feeds(target: Path, count: int) -> None:
+    data = yaml.safe_load((DEFAULTS_DIR / "feeds.yaml").read_text(encoding="utf-8"))
+    data["feeds"] = data["feeds"][:count]
+    target.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
 
 def test_config_check_exits_2_with_one_line_per_problem(config_dir: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -4,21 +4,19 @@ validate cleanly, and broken copies give one clear line per problem."""
 from __future__ import annotations
 
 import copy
-from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from pipeline.config import DEFAULTS_DIR
 from pipeline.config.feeds_schema import FeedsFile, feed_problems, parse_interval
 from pipeline.config.outlets_schema import OutletsFile, outlet_problems
 
-REPO = Path(__file__).resolve().parents[2]
-
 
 def _load(name: str) -> Any:
-    return yaml.safe_load((REPO / name).read_text(encoding="utf-8"))
+    return yaml.safe_load((DEFAULTS_DIR / name).read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from pipeline.config import validate_file
+from pipeline.config import DEFAULTS_DIR, validate_file
 from pipeline.curate.csvsafe import TRIGGERS
 from pipeline.curate.export import (
     COLUMNS,
@@ -24,8 +24,6 @@ from pipeline.curate.views import outlet_info
 from pipeline.outlets import Registry
 from pipeline.store import Store
 from tests.curate.factory import NOW, PERIOD, FakeRegistry, decide, save
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 def _read(path: Path) -> list[dict[str, str]]:
@@ -242,7 +240,7 @@ def test_outlet_name_and_country_come_from_the_shipped_registry(
 ) -> None:
     from pipeline.config.outlets_schema import OutletsFile
 
-    registry = Registry.from_file(validate_file(REPO / "outlets.yaml", OutletsFile))
+    registry = Registry.from_file(validate_file(DEFAULTS_DIR / "outlets.yaml", OutletsFile))
     save(store, "RT", outlet="ru_rt_es", url="https://actualidad.rt.com/a")
     (row,) = _export(store, tmp_path, registry=registry)
     assert (row["outlet_name"], row["outlet_country"]) == ("RT en Español", "ru")

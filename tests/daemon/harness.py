@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 from sqlalchemy import func, select
 
+from pipeline.config import DEFAULTS_DIR
 from pipeline.store import Store
 from pipeline.store.schema import articles, entries
 
@@ -49,7 +50,7 @@ def write_config(
     directory: Path, feed_urls: Iterable[str], settings: dict[str, Any] | None = None
 ) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
-    shutil.copy(REPO / "outlets.yaml", directory / "outlets.yaml")
+    shutil.copy(DEFAULTS_DIR / "outlets.yaml", directory / "outlets.yaml")
     feeds = [{"url": url, "outlet": OUTLET, "kind": "rss", "language": "es"} for url in feed_urls]
     (directory / "feeds.yaml").write_text(yaml.safe_dump({"feeds": feeds}), encoding="utf-8")
     (directory / "rules.yaml").write_text(

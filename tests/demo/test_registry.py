@@ -3,22 +3,20 @@ publisher, with the state-media flag the ground truth expects."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import yaml
 
+from pipeline.config import DEFAULTS_DIR
 from pipeline.config.outlets_schema import OutletsFile
 from pipeline.demo import Article, Manifest, google_news_link, load_manifest
 from pipeline.outlets import Registry
 
-REPO = Path(__file__).resolve().parents[2]
 ARTICLES = load_manifest().articles
 
 
 @pytest.fixture(scope="module")
 def registry() -> Registry:
-    data = yaml.safe_load((REPO / "outlets.yaml").read_text(encoding="utf-8"))
+    data = yaml.safe_load((DEFAULTS_DIR / "outlets.yaml").read_text(encoding="utf-8"))
     return Registry.from_file(OutletsFile.model_validate(data))
 
 

@@ -11,19 +11,18 @@ from click.testing import CliRunner
 
 from pipeline.article.identity import url_key
 from pipeline.cli import cli
-from pipeline.config import load_config
+from pipeline.config import DEFAULTS_DIR, load_config
 from pipeline.demo.cycle import DEMO_PERIOD, DemoSummary, run_demo
 from pipeline.demo.manifest import load_manifest
 from pipeline.store import ArticleView, Store
 
-REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.xdist_group("demo")
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[DemoSummary, Store]:
     out = tmp_path_factory.mktemp("demo") / "demo-output"
-    summary = run_demo(out, base=load_config({"VRIC_CONFIG_DIR": str(REPO)}))
+    summary = run_demo(out, base=load_config({"VRIC_CONFIG_DIR": str(DEFAULTS_DIR)}))
     return summary, Store(f"sqlite:///{summary.database}")
 
 
@@ -115,7 +114,7 @@ def test_running_the_cycle_again_adds_nothing(demo) -> None:  # type: ignore[no-
     before = store.count_articles()
     with DemoServer() as server:
         config = demo_config(
-            load_config({"VRIC_CONFIG_DIR": str(REPO)}), server, summary.database.parent
+            load_config({"VRIC_CONFIG_DIR": str(DEFAULTS_DIR)}), server, summary.database.parent
         )
         # Every feed due again, validators forgotten: a full second fetch and parse.
         for feed in store.feeds():
@@ -147,7 +146,7 @@ def _due_now(feed):  # type: ignore[no-untyped-def]
 
 
 def test_vric_demo_command_prints_the_summary(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("VRIC_CONFIG_DIR", str(REPO))
+    monkeypatch.setenv("VRIC_CONFIG_DIR", str(DEFAULTS_DIR))
     result = CliRunner().invoke(cli, ["demo", "--out", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
     assert "state-media candidates" in result.output
@@ -165,7 +164,7 @@ def test_the_demo_cycle_gives_the_same_articles_on_both_backends(  # type: ignor
 
     _summary, reference = demo
     with DemoServer() as server:
-        base = demo_config(load_config({"VRIC_CONFIG_DIR": str(REPO)}), server, tmp_path)
+        base = demo_config(load_config({"VRIC_CONFIG_DIR": str(DEFAULTS_DIR)}), server, tmp_path)
         settings = base.settings.model_copy(update={"database_url": store.url})
         config = Config(settings=settings, feeds=base.feeds, outlets=base.outlets,
                         rules=base.rules)  # fmt: skip

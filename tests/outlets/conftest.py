@@ -6,15 +6,16 @@ from typing import Any
 
 import pytest
 import yaml
-from outlet_helpers import REPO, MakeRegistry, small_file
+from outlet_helpers import MakeRegistry, small_file
 
+from pipeline.config import DEFAULTS_DIR
 from pipeline.config.outlets_schema import OutletsFile
 from pipeline.outlets import Registry
 
 
 @pytest.fixture(scope="session")
 def shipped_file() -> OutletsFile:
-    data = yaml.safe_load((REPO / "outlets.yaml").read_text(encoding="utf-8"))
+    data = yaml.safe_load((DEFAULTS_DIR / "outlets.yaml").read_text(encoding="utf-8"))
     return OutletsFile.model_validate(data)
 
 

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from pipeline.config.outlets_schema import OutletsFile
 from pipeline.outlets import Registry
-
-REPO = Path(__file__).resolve().parents[2]
 
 MakeRegistry = Callable[..., Registry]
 

@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import text
 
 from pipeline import parse
-from pipeline.config import Config, load_config
+from pipeline.config import DEFAULTS_DIR, Config, load_config
 from pipeline.config.feeds_schema import FeedsFile
 from pipeline.extract import ExtractorPool
 from pipeline.fetch import HttpClient
@@ -60,7 +60,7 @@ def _stop_shared_parse_pool() -> Iterator[None]:
 
 @pytest.fixture(scope="session")
 def base_config() -> Config:
-    return load_config({"VRIC_CONFIG_DIR": str(REPO)})
+    return load_config({"VRIC_CONFIG_DIR": str(DEFAULTS_DIR)})
 
 
 @pytest.fixture

@@ -24,6 +24,7 @@ from sqlalchemy import inspect, text
 
 from pipeline import parse
 from pipeline.cli import cli
+from pipeline.config import DEFAULTS_DIR
 from pipeline.errors import StoreError
 from pipeline.store import Store, migrate
 from tests.reliability.conftest import REPO, START, MakeHarness, closed_port
@@ -54,7 +55,7 @@ def _config_dir(tmp_path: Path) -> Path:
     config = tmp_path / "config"
     config.mkdir()
     for name in ("outlets.yaml", "rules.yaml"):
-        (config / name).write_bytes((REPO / name).read_bytes())
+        (config / name).write_bytes((DEFAULTS_DIR / name).read_bytes())
     (config / "feeds.yaml").write_text("feeds: []\n", encoding="utf-8")
     return config
 

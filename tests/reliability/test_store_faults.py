@@ -15,9 +15,10 @@ from click.testing import CliRunner
 from sqlalchemy import event
 
 from pipeline.cli import cli
+from pipeline.config import DEFAULTS_DIR
 from pipeline.errors import StoreError
 from pipeline.store import Store
-from tests.reliability.conftest import REPO, START, MakeHarness
+from tests.reliability.conftest import START, MakeHarness
 from tests.reliability.docs import Item, page, rss
 from tests.reliability.scriptserver import Reply, ScriptServer
 
@@ -89,7 +90,7 @@ def test_k131_a_read_only_database_is_one_clear_line_and_exit_1(tmp_path: Path) 
     config = tmp_path / "config"
     config.mkdir()
     for name in ("outlets.yaml", "rules.yaml"):
-        (config / name).write_bytes((REPO / name).read_bytes())
+        (config / name).write_bytes((DEFAULTS_DIR / name).read_bytes())
     (config / "feeds.yaml").write_text("feeds: []\n", encoding="utf-8")
     env = {
         "VRIC_CONFIG_DIR": str(config),

@@ -7,12 +7,12 @@ from typing import Any
 
 import yaml
 
+from pipeline.config import DEFAULTS_DIR
 from pipeline.config.rules_schema import RulesFile, rules_problems
 from pipeline.tagging import CompiledRules, compile_rules, tag
 from pipeline.types import TagInput, TagResult
 
-REPO = Path(__file__).resolve().parents[2]
-RULES_PATH = REPO / "rules.yaml"
+RULES_PATH = DEFAULTS_DIR / "rules.yaml"
 SAMPLE_PATH = Path(__file__).with_name("sample.yaml")
 
 
