@@ -5,16 +5,13 @@ change the rules version stored on articles."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from pipeline.config import load_rules
+from pipeline.config import DEFAULTS_DIR, load_rules
 from pipeline.config.rules_schema import RulesFile, monitor_sections, rules_problems, section_names
 from pipeline.tagging import compile_rules
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 def _doc(**sections: Any) -> dict[str, Any]:
@@ -34,7 +31,7 @@ def _doc(**sections: Any) -> dict[str, Any]:
 
 
 def test_the_shipped_sections_in_monitor_order_with_their_labels() -> None:
-    sections = monitor_sections(load_rules(REPO / "rules.yaml"))
+    sections = monitor_sections(load_rules(DEFAULTS_DIR / "rules.yaml"))
     assert [(s.name, s.label) for s in sections] == [
         ("overview", "the Bolivarian Threat Network"),
         ("russia", "Russia in LAC"),

@@ -8,12 +8,11 @@ import hashlib
 import itertools
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from pipeline.article.identity import entry_keys
-from pipeline.config import load_rules
+from pipeline.config import DEFAULTS_DIR, load_rules
 from pipeline.config.rules_schema import RulesFile, section_names
 from pipeline.config.settings import PolicySettings, Settings
 from pipeline.periods import period_for
@@ -24,7 +23,7 @@ NOW = datetime(2021, 10, 2, 9, 30, tzinfo=UTC)
 AUG = datetime(2021, 8, 14, 12, 0, tzinfo=UTC)
 PERIOD = "2021-08"
 _SEQ = itertools.count(1)
-RULES = load_rules(Path(__file__).resolve().parents[2] / "rules.yaml")  # the shipped rules
+RULES = load_rules(DEFAULTS_DIR / "rules.yaml")  # the shipped rules
 SECTIONS = section_names(RULES)
 
 OUTLETS = {
