@@ -58,9 +58,8 @@ def import_decisions_command(file: Path, dry_run: bool, analyst: str | None) -> 
 
         if file.stat().st_size > MAX_IMPORT_BYTES:
             raise click.BadParameter(f"{file.name} is larger than 200 MiB", param_hint="FILE")
-        settings = get_settings()
         sections = section_names(load_rules())
-        store = open_store(settings)
+        store = open_store(get_settings())
         try:
             report = import_decisions(
                 store,

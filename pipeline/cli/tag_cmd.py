@@ -24,8 +24,7 @@ from rich.text import Text
 from pipeline.article.language import detect_language
 from pipeline.article.opinion import detect_opinion
 from pipeline.cli.common import EXIT_CONFIG
-from pipeline.config import config_path, format_loc, load_config, read_yaml, validate_file
-from pipeline.config.rules_schema import RulesFile, rules_problems
+from pipeline.config import format_loc, load_config, load_rules, read_yaml
 from pipeline.errors import ConfigError
 from pipeline.tagging import CompiledRules, assess, compile_rules
 from pipeline.tagging.engine import FIELDS
@@ -43,14 +42,9 @@ def _fail_config(exc: ConfigError) -> NoReturn:
     raise click.exceptions.Exit(EXIT_CONFIG)
 
 
-def load_rules(path: Path | None = None) -> CompiledRules:
-    """Validate and compile ``rules.yaml`` (the one :func:`config_path` finds unless given)."""
-    path = path or config_path("rules.yaml")
-    rules = validate_file(path, RulesFile)
-    problems = rules_problems(rules)
-    if problems:
-        raise ConfigError([f"{path.name}: {p}" for p in problems])
-    return compile_rules(rules)
+def compiled_rules(path: Path | None = None) -> CompiledRules:
+    """Validate and compile ``rules.yaml`` (the one that applies unless given)."""
+    return compile_rules(load_rules(path))
 
 
 def _lookup_outlet(url: str | None) -> dict[str, Any] | None:
@@ -150,7 +144,7 @@ def tag_command(
 ) -> None:
     """Tag a text (FILE, or - for stdin) with actors, topics, countries and flags."""
     try:
-        rules = load_rules()
+        rules = compiled_rules()
     except ConfigError as exc:
         _fail_config(exc)
     head, body = _split_title(_read_source(source), title)
@@ -243,7 +237,7 @@ def rules_group() -> None:
 def rules_test(sample_path: Path, rules_path: Path | None, split: str) -> None:
     """Precision / recall / F1 on a labelled sample; exit 1 below its floors."""
     try:
-        rules = load_rules(rules_path)
+        rules = compiled_rules(rules_path)
         sample = _load_sample(sample_path)
     except ConfigError as exc:
         _fail_config(exc)

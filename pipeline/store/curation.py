@@ -12,8 +12,14 @@ from typing import Any
 from sqlalchemy import ColumnElement, case, func, or_, select
 from sqlalchemy.engine import Connection, RowMapping
 
-from pipeline.store.reading import _COLUMNS, BATCH, ArticleView, DecisionView, ReadingStore
-from pipeline.store.reading import _decisions_for as decisions_for
+from pipeline.store.reading import (
+    BATCH,
+    VIEW_COLUMNS,
+    ArticleView,
+    DecisionView,
+    ReadingStore,
+    decisions_for,
+)
 from pipeline.store.schema import articles, decisions, entries, feeds
 
 CHUNK = 500  # ids per IN (...) clause: well under SQLite's and Postgres's parameter limits
@@ -123,7 +129,7 @@ class CurationStore(ReadingStore):
         """Bundle candidates: relevant articles, plus any an analyst included."""
         decided = select(decisions.c.article_id)
         query = (
-            select(*_COLUMNS)
+            select(*VIEW_COLUMNS)
             .where(articles.c.period == period)
             .where(or_(articles.c.relevant.is_(True), articles.c.id.in_(decided)))
             .order_by(articles.c.published_at, articles.c.id)

@@ -39,7 +39,8 @@ _FEED_FIELDS = [
 ]
 
 
-def _feed_row(row: RowMapping) -> FeedRow:
+def feed_row(row: RowMapping) -> FeedRow:
+    """A feeds row as the value the rest of the package sees (also used by leases)."""
     return FeedRow(**{name: row[name] for name in _FEED_FIELDS})
 
 
@@ -69,9 +70,7 @@ class FeedStore(StoreBase):
 
     def feeds(self) -> list[FeedRow]:
         with self.read() as conn:
-            return [
-                _feed_row(r._mapping) for r in conn.execute(select(feeds).order_by(feeds.c.key))
-            ]
+            return [feed_row(r._mapping) for r in conn.execute(select(feeds).order_by(feeds.c.key))]
 
     def due_feeds(self, now: datetime, limit: int | None = None) -> list[FeedRow]:
         query = (
@@ -82,7 +81,7 @@ class FeedStore(StoreBase):
             .limit(limit)
         )
         with self.read() as conn:
-            return [_feed_row(r._mapping) for r in conn.execute(query)]
+            return [feed_row(r._mapping) for r in conn.execute(query)]
 
     def record_feed_fetch(
         self, feed_id: int, upd: FeedUpdate, new_entries: Sequence[NewEntry]
@@ -128,7 +127,7 @@ class FeedStore(StoreBase):
             .limit(limit)
         )
         with self.read() as conn:
-            return [_entry_row(r._mapping) for r in conn.execute(query)]
+            return [entry_row(r._mapping) for r in conn.execute(query)]
 
     def link_entries(self, links: Sequence[tuple[int, int]], now: datetime) -> None:
         """Attach entries to the article they produced: ``(entry_id, article_id)``."""
@@ -265,7 +264,8 @@ def _entry_values(feed_id: int, e: NewEntry, now: datetime) -> dict[str, Any]:
     }
 
 
-def _entry_row(r: RowMapping) -> EntryRow:
+def entry_row(r: RowMapping) -> EntryRow:
+    """An entries row as the value the rest of the package sees (also used by leases)."""
     return EntryRow(
         id=r["id"],
         feed_id=r["feed_id"],

@@ -35,7 +35,7 @@ from sqlalchemy.sql import Select
 
 from pipeline.errors import StoreError
 from pipeline.store.base import StoreBase, classify_db_error
-from pipeline.store.feeds import _entry_row, _feed_row
+from pipeline.store.feeds import entry_row, feed_row
 from pipeline.store.schema import entries, feeds
 from pipeline.types import EntryRow, FeedRow
 
@@ -66,7 +66,7 @@ class LeaseStore(StoreBase):
                 return []
             self._lease(conn, feeds, ids, owner, now + timedelta(seconds=lease_s))
             rows = conn.execute(select(feeds).where(feeds.c.id.in_(ids)).order_by(feeds.c.id))
-            return [_feed_row(r._mapping) for r in rows]
+            return [feed_row(r._mapping) for r in rows]
 
     def claim_entries(
         self, owner: str, now: datetime, lease_s: float, limit: int
@@ -116,7 +116,7 @@ class LeaseStore(StoreBase):
             .where(entries.c.id.in_(list(ids)))
             .order_by(entries.c.id)
         )
-        return [_entry_row(r._mapping) for r in conn.execute(query)]
+        return [entry_row(r._mapping) for r in conn.execute(query)]
 
     # ------------------------------------------------------------ release
     def release_leases(self, owner: str | None) -> int:

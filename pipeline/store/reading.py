@@ -18,7 +18,8 @@ from pipeline.store.schema import articles, decisions, entries, feeds, tags
 
 BATCH = 500
 
-_COLUMNS = [
+# The articles columns an ArticleView is read from (also by store.curation).
+VIEW_COLUMNS = [
     articles.c.id,
     articles.c.period,
     articles.c.section,
@@ -104,7 +105,7 @@ class ReadingStore(StoreBase):
     def iter_period(self, period: str, *, relevant_only: bool = True) -> Iterator[ArticleView]:
         """Articles of one period in a stable order (published, id), streamed."""
         with self.read() as conn:
-            query = select(*_COLUMNS).where(articles.c.period == period)
+            query = select(*VIEW_COLUMNS).where(articles.c.period == period)
             if relevant_only:
                 query = query.where(articles.c.relevant.is_(True))
             query = query.order_by(articles.c.published_at, articles.c.id)
@@ -114,13 +115,13 @@ class ReadingStore(StoreBase):
 
     def articles_by_ids(self, ids: Sequence[int]) -> list[ArticleView]:
         with self.read() as conn:
-            rows = conn.execute(select(*_COLUMNS).where(articles.c.id.in_(list(ids))))
+            rows = conn.execute(select(*VIEW_COLUMNS).where(articles.c.id.in_(list(ids))))
             return self._views(conn, [dict(r._mapping) for r in rows])
 
     def _views(self, conn: Connection, rows: list[dict[str, Any]]) -> list[ArticleView]:
         ids = [r["id"] for r in rows]
-        tag_map = _tags_for(conn, ids)
-        decision_map = _decisions_for(conn, ids)
+        tag_map = tags_for(conn, ids)
+        decision_map = decisions_for(conn, ids)
         feed_map = _feeds_for(conn, ids)
         out = []
         for r in rows:
@@ -168,7 +169,8 @@ class ReadingStore(StoreBase):
             return [dict(r._mapping) for r in conn.execute(query)]
 
 
-def _tags_for(conn: Connection, ids: list[int]) -> dict[int, list[TagView]]:
+def tags_for(conn: Connection, ids: list[int]) -> dict[int, list[TagView]]:
+    """The stored tags of these articles, strongest first (also used by rework)."""
     out: dict[int, list[TagView]] = defaultdict(list)
     if not ids:
         return out
@@ -184,7 +186,8 @@ def _tags_for(conn: Connection, ids: list[int]) -> dict[int, list[TagView]]:
     return out
 
 
-def _decisions_for(conn: Connection, ids: list[int]) -> dict[int, DecisionView]:
+def decisions_for(conn: Connection, ids: list[int]) -> dict[int, DecisionView]:
+    """The latest analyst decision of each of these articles that has one."""
     out: dict[int, DecisionView] = {}
     if not ids:
         return out

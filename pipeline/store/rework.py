@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 
 from pipeline.store.base import StoreBase
-from pipeline.store.reading import TagView, _tags_for
+from pipeline.store.reading import TagView, tags_for
 from pipeline.store.schema import articles
 
 BATCH = 200
@@ -63,7 +63,7 @@ class ReworkStore(StoreBase):
 
     def stored_tags(self, ids: list[int]) -> dict[int, list[TagView]]:
         with self.read() as conn:
-            return dict(_tags_for(conn, ids))
+            return dict(tags_for(conn, ids))
 
     def update_article(self, article_id: int, values: dict[str, Any]) -> None:
         with self.write() as conn:

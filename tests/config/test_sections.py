@@ -5,7 +5,6 @@ change the rules version stored on articles."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,8 +12,6 @@ import pytest
 from pipeline.config import DEFAULTS_DIR, load_rules
 from pipeline.config.rules_schema import RulesFile, monitor_sections, rules_problems, section_names
 from pipeline.tagging import compile_rules
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 def _doc(**sections: Any) -> dict[str, Any]:

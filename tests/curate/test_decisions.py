@@ -193,8 +193,7 @@ def test_a_file_without_the_needed_columns_is_refused() -> None:
 
 
 def _env(store: Store, tmp_path: Path, **extra: str) -> dict[str, str]:
-    config_dir = Path(__file__).resolve().parents[2]  # the shipped rules.yaml: its sections
-    return {"VRIC_DATABASE_URL": store.url, "VRIC_CONFIG_DIR": str(config_dir), **extra}
+    return {"VRIC_DATABASE_URL": store.url, "VRIC_CONFIG_DIR": str(tmp_path), **extra}
 
 
 def test_cli_import_applies_reports_and_refuses(store: Store, tmp_path: Path) -> None:
