@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PYTEST_WORKERS ?= 2
 
-.PHONY: demo test test-slow check lint bench bench-quick clean
+.PHONY: demo test test-slow check lint bench bench-quick eval-real clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
@@ -40,6 +40,11 @@ bench: $(STAMP)
 
 bench-quick: $(STAMP)
 	$(BIN)/python -m bench --quick
+
+# The tagger on real articles (eval/real/README.md; needs the git-ignored text cache).
+eval-real: $(STAMP)
+	$(BIN)/python -m eval.real.evaluate --split dev
+	$(BIN)/python -m eval.real.evaluate --split holdout
 
 clean:
 	rm -rf $(VENV) demo-output .pytest_cache .mypy_cache .ruff_cache *.egg-info

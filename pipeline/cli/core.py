@@ -159,8 +159,8 @@ def export_group() -> None:
 @click.option("--topic", help="Only items tagged with this topic.")
 @click.option(
     "--section",
-    type=click.Choice(["overview", "russia", "iran", "china", "medical_diplomacy"]),
-    help="Only items in this section (the analyst's, else the automatic one).",
+    help="Only items in this section (the analyst's, else the automatic one);"
+    " one of the sections of rules.yaml.",
 )
 @click.option("--status", type=click.Choice(["candidate", "included", "excluded"]))
 @click.option("--state-media", type=click.Choice(["yes", "no"]))
@@ -190,6 +190,7 @@ def export_csv(
     """
 
     def act() -> None:
+        from pipeline.config.rules_schema import section_names
         from pipeline.curate.export import ExportFilter, export_period
         from pipeline.ingest.runtime import open_store
         from pipeline.periods import parse_period
@@ -200,6 +201,12 @@ def export_csv(
             parse_period(period, start=pol.period_start_month, tz=pol.timezone)
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--period") from None
+        known = section_names(config.rules)
+        if section is not None and section not in known:
+            choices = ", ".join(repr(s) for s in known)
+            raise click.BadParameter(
+                f"{section!r} is not one of {choices}.", param_hint="--section"
+            )
         flt = ExportFilter(
             actor,
             topic,

@@ -51,18 +51,23 @@ def import_decisions_command(file: Path, dry_run: bool, analyst: str | None) -> 
         raise click.UsageError("no analyst name: pass --analyst NAME (or set $USER)")
 
     def act() -> None:
+        from pipeline.config import load_rules
+        from pipeline.config.rules_schema import section_names
         from pipeline.curate.decisions import import_decisions
         from pipeline.ingest.runtime import open_store
 
         if file.stat().st_size > MAX_IMPORT_BYTES:
             raise click.BadParameter(f"{file.name} is larger than 200 MiB", param_hint="FILE")
-        store = open_store(get_settings(), mode="write")
+        settings = get_settings()
+        sections = section_names(load_rules())
+        store = open_store(settings, mode="write")
         try:
             report = import_decisions(
                 store,
                 file.read_bytes(),
                 analyst=analyst,
                 source=file.name,
+                sections=sections,
                 now=datetime.now(UTC),
                 dry_run=dry_run,
             )

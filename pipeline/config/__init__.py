@@ -51,6 +51,7 @@ __all__ = [
     "Settings",
     "config_path",
     "load_config",
+    "load_rules",
     "load_settings",
     "locate",
 ]
@@ -147,22 +148,30 @@ def validate_file(path: Path, model: type[M]) -> M:
         raise ConfigError(_error_lines(path.name, exc)) from None
 
 
-def config_dir_from_env(env: Mapping[str, str]) -> Path:
-    return Path(env.get("VRIC_CONFIG_DIR") or ".")
-
-
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Settings from the defaults, ``settings.yaml`` and ``VRIC_*`` variables."""
     env = os.environ if env is None else env
-    config_dir = config_dir_from_env(env)
     path = locate(SETTINGS_FILE, env).path
     base = validate_file(path, Settings) if path is not None else Settings()
-    updates: dict[str, Any] = {"config_dir": config_dir}
+    updates: dict[str, Any] = {}
     if env.get("VRIC_DATABASE_URL"):
         updates["database_url"] = env["VRIC_DATABASE_URL"]
     if "VRIC_ALLOW_HOSTS" in env:
         updates["allow_hosts"] = parse_allow_hosts(env["VRIC_ALLOW_HOSTS"])
     return base.model_copy(update=updates)
+
+
+def load_rules(path: Path | None = None, env: Mapping[str, str] | None = None) -> RulesFile:
+    """``rules.yaml`` alone, validated and cross-checked, for the commands that
+    need no other file (``vric tag``, ``vric import decisions``)."""
+    from pipeline.config.rules_schema import RulesFile, rules_problems
+
+    path = path or config_path("rules.yaml", env)
+    rules = validate_file(path, RulesFile)
+    problems = rules_problems(rules)
+    if problems:
+        raise ConfigError([f"{path.name}: {p}" for p in problems])
+    return rules
 
 
 def load_config(
@@ -171,7 +180,6 @@ def load_config(
     """Load and validate all configuration; every problem of every file at once."""
     from pipeline.config.feeds_schema import FeedsFile, feed_problems
     from pipeline.config.outlets_schema import OutletsFile, outlet_problems
-    from pipeline.config.rules_schema import RulesFile, rules_problems
 
     env = os.environ if env is None else env
     problems: list[str] = []
@@ -182,14 +190,12 @@ def load_config(
 
     outlets = load("outlets.yaml", OutletsFile)
     feeds = load("feeds.yaml", FeedsFile)
-    rules = load("rules.yaml", RulesFile)
+    rules = _collect(problems, lambda: load_rules(config_path("rules.yaml", env)))
     if outlets is not None:
         problems += [f"outlets.yaml: {p}" for p in outlet_problems(outlets)]
     if feeds is not None and outlets is not None:
         ids = {o.id for o in outlets.outlets}
         problems += [f"feeds.yaml: {p}" for p in feed_problems(feeds, ids)]
-    if rules is not None:
-        problems += [f"rules.yaml: {p}" for p in rules_problems(rules)]
     if problems or settings is None or outlets is None or feeds is None or rules is None:
         raise ConfigError(problems)
     return Config(settings=settings, feeds=feeds, outlets=outlets, rules=rules)

@@ -17,6 +17,7 @@ References inside conditions (``ctx``, ``not``, tag-level ``all`` / ``none``):
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -26,6 +27,8 @@ KIND_ORDER: tuple[str, ...] = ("actor", "country", "topic", "flag")
 LANGS: tuple[str, ...] = ("t", "es", "pt", "en")
 _COUNTRY_NAME = re.compile(r"^(?:[a-z]{2}|lac_regional)$")
 _TAG_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+# A section name is stored, typed by analysts and becomes a bundle file name.
+_SECTION_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 
 class _Strict(BaseModel):
@@ -155,8 +158,34 @@ class ActorSection(_Strict):
 
 
 class Sections(_Strict):
+    # The monitor's sections in order, each with the subject of its digest
+    # heading ("Media reports on Russia in LAC from ..."). Empty: the sections
+    # the actors and then the overrides name, labelled with their names.
+    labels: dict[str, str] = {}
     overrides: tuple[SectionOverride, ...] = ()
     actors: dict[str, ActorSection]
+
+
+@dataclass(frozen=True)
+class Section:
+    """One section of the monitor."""
+
+    name: str  # stored on articles and decisions, a bundle's ``NAME.csv``: ``russia``
+    label: str  # the subject of its digest heading: ``Russia in LAC``
+
+
+def monitor_sections(rules: RulesFile) -> tuple[Section, ...]:
+    """The monitor's sections in order: the one list every consumer uses
+    (decisions import, ``vric export csv --section``, the bundle)."""
+    if rules.sections.labels:
+        return tuple(Section(name, label) for name, label in rules.sections.labels.items())
+    named = [a.section for a in rules.sections.actors.values()]
+    named += [o.section for o in rules.sections.overrides]
+    return tuple(Section(name, name) for name in dict.fromkeys(named))
+
+
+def section_names(rules: RulesFile) -> tuple[str, ...]:
+    return tuple(s.name for s in monitor_sections(rules))
 
 
 class RulesFile(_Strict):
@@ -280,4 +309,24 @@ def _section_problems(rules: RulesFile) -> list[str]:
     for i, rule in enumerate(rules.sections.overrides):
         if rule.tag not in rules.tags:
             problems.append(f"sections.overrides[{i}].tag: unknown tag {rule.tag!r}")
+    return problems + _section_name_problems(rules.sections)
+
+
+def _section_name_problems(sections: Sections) -> list[str]:
+    used = [(f"sections.actors.{n}.section", a.section) for n, a in sections.actors.items()]
+    used += [(f"sections.overrides[{i}].section", o.section)
+             for i, o in enumerate(sections.overrides)]  # fmt: skip
+    problems = [
+        f"sections.labels.{name}: a section name is 1-40 lowercase letters, digits or _"
+        for name in sections.labels
+        if not _SECTION_NAME.match(name)
+    ]
+    problems += [f"sections.labels.{n}: empty label" for n, t in sections.labels.items()
+                 if not t.strip()]  # fmt: skip
+    for where, name in used:
+        if not _SECTION_NAME.match(name):
+            problems.append(f"{where}: {name!r} is not a section name "
+                            "(1-40 lowercase letters, digits or _)")  # fmt: skip
+        elif sections.labels and name not in sections.labels:
+            problems.append(f"{where}: section {name!r} is not listed in sections.labels")
     return problems

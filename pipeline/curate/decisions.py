@@ -30,7 +30,6 @@ if TYPE_CHECKING:  # the pure part must not pull in the store (and SQLAlchemy)
 logger = logging.getLogger(__name__)
 
 STATUSES = ("candidate", "included", "excluded")
-SECTIONS = ("overview", "russia", "iran", "china", "medical_diplomacy")
 REQUIRED_COLUMNS = ("id", "status")
 MAX_ANALYST = 100
 MAX_PROBLEMS = 200  # a file of 10,000 bad rows should not print 10,000 lines
@@ -120,7 +119,9 @@ def _clean_note(value: str | None) -> str | None:
     return text or None
 
 
-def _parse_row(number: int, cells: Mapping[str, str], where: str) -> DecisionRow | Problem:
+def _parse_row(
+    number: int, cells: Mapping[str, str], where: str, sections: Sequence[str]
+) -> DecisionRow | Problem:
     raw_id = _clean(cells.get("id"))
     if not raw_id.isdigit():
         return Problem(number, f"{where}: row {number}: id {raw_id!r} is not an article id")
@@ -129,9 +130,9 @@ def _parse_row(number: int, cells: Mapping[str, str], where: str) -> DecisionRow
     if status not in STATUSES:
         return Problem(number, f"{prefix}: status {status!r} must be one of {', '.join(STATUSES)}")
     section = _clean(cells.get("section")).lower() or None
-    if section is not None and section not in SECTIONS:
+    if section is not None and section not in sections:
         return Problem(
-            number, f"{prefix}: section {section!r} must be empty or one of {', '.join(SECTIONS)}"
+            number, f"{prefix}: section {section!r} must be empty or one of {', '.join(sections)}"
         )
     raw_period = _clean(cells.get("period"))
     period = normalise_period(raw_period) if raw_period else None
@@ -140,8 +141,14 @@ def _parse_row(number: int, cells: Mapping[str, str], where: str) -> DecisionRow
     return DecisionRow(number, int(raw_id), status, section, _clean_note(cells.get("note")), period)
 
 
-def parse_decisions(data: bytes, *, source: str = "decisions file") -> ParsedFile:
-    """Rows of an edited export; problems name the file, the row and the id."""
+def parse_decisions(
+    data: bytes, *, sections: Sequence[str], source: str = "decisions file"
+) -> ParsedFile:
+    """Rows of an edited export; problems name the file, the row and the id.
+
+    ``sections``: the valid section names, in order
+    (:func:`pipeline.config.rules_schema.section_names` of the loaded rules).
+    """
     try:
         table = read_table(data, expected=REQUIRED_COLUMNS)
     except Exception as exc:  # csv.Error and friends: the file is not CSV at all
@@ -154,7 +161,7 @@ def parse_decisions(data: bytes, *, source: str = "decisions file") -> ParsedFil
     rows: list[DecisionRow] = []
     problems: list[Problem] = []
     for number, cells in table.rows:
-        parsed = _parse_row(number, cells, source)
+        parsed = _parse_row(number, cells, source, sections)
         if isinstance(parsed, Problem):
             problems.append(parsed)
         else:
@@ -244,6 +251,7 @@ def import_decisions(
     analyst: str,
     now: datetime,
     source: str,
+    sections: Sequence[str],
     dry_run: bool = False,
 ) -> ImportReport:
     """Validate the whole file, then append its changes in one transaction.
@@ -252,7 +260,7 @@ def import_decisions(
     :data:`MAX_PROBLEMS` lines) and applies nothing when any row is bad.
     """
     analyst = _check_analyst(analyst)
-    parsed = parse_decisions(data, source=source)
+    parsed = parse_decisions(data, source=source, sections=sections)
     if any(p.row <= 1 for p in parsed.problems):  # the file itself: no row is worth checking
         raise ImportRowsError(_capped(list(parsed.problems)))
     planned: list[dict[str, Any]] = []

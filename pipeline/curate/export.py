@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline.curate.bundle.policy import representative_key
 from pipeline.curate.csvsafe import EXCEL_MAX_ROWS, ExcelWriter, cell
+from pipeline.curate.views import OutletCache, effective_section, representative_key, status_of
 from pipeline.errors import OutputError
 from pipeline.outputs import temp_file_beside
 from pipeline.store import ArticleView
@@ -82,17 +82,6 @@ class ExportResult:
     files: tuple[Path, ...]
 
 
-def status_of(a: ArticleView) -> str:
-    return a.decision.status if a.decision else "candidate"
-
-
-def effective_section(a: ArticleView) -> str | None:
-    """The analyst's section when set, else the automatic one."""
-    if a.decision and a.decision.section:
-        return a.decision.section
-    return a.section
-
-
 def _member_key(m: ClusterMember) -> tuple[int, int, float, str, int]:
     state_like = m.state_media or m.syndicated_from is not None
     return representative_key(m.status, state_like, m.score, m.published_at, m.id)
@@ -130,41 +119,6 @@ def why(a: ArticleView) -> str:
         if terms:
             parts.append(f"{t.kind}:{t.name}={'|'.join(terms)}")
     return "; ".join(parts)
-
-
-def registry_entry(registry: Any, outlet_id: str | None) -> Any:
-    """The registry's record for an outlet id, or None.
-
-    Prefers ``registry.outlet_info(id)`` and falls back to ``registry.get(id)``,
-    so the export works with either registry API (or none).
-    """
-    if registry is None or not outlet_id:
-        return None
-    lookup = getattr(registry, "outlet_info", None) or getattr(registry, "get", None)
-    return lookup(outlet_id) if lookup is not None else None
-
-
-def outlet_info(registry: Any, outlet_id: str | None) -> tuple[str | None, str | None]:
-    """``(name, country)`` of an outlet; ``(None, None)`` when unknown."""
-    info = registry_entry(registry, outlet_id)
-    if info is None:
-        return None, None
-    return getattr(info, "name", None), getattr(info, "country", None)
-
-
-class OutletCache:
-    """Outlet name/country per id, looked up once (bounded by the registry size)."""
-
-    def __init__(self, registry: Any) -> None:
-        self.registry = registry
-        self._cache: dict[str, tuple[str | None, str | None]] = {}
-
-    def __call__(self, outlet_id: str | None) -> tuple[str | None, str | None]:
-        if not outlet_id:
-            return None, None
-        if outlet_id not in self._cache:
-            self._cache[outlet_id] = outlet_info(self.registry, outlet_id)
-        return self._cache[outlet_id]
 
 
 def _names(a: ArticleView, kind: str) -> str:
@@ -294,8 +248,3 @@ def export_period(
         collapse_stream(views, heads), path, registry=registry, flt=flt, plain=plain,
         max_rows=max_rows,
     )  # fmt: skip
-
-
-def _view_key(a: ArticleView) -> tuple[int, int, float, str, int]:
-    state_like = a.state_media or a.syndicated_from is not None
-    return representative_key(status_of(a), state_like, a.score, a.published_at, a.id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,7 +12,7 @@ from click.testing import CliRunner
 
 from pipeline.cli import cli
 from pipeline.store import Store
-from tests.curate.factory import PERIOD, config, decide, save
+from tests.curate.factory import PERIOD, RULES, config, decide, save
 
 
 def _env(store: Store, tmp_path: Path) -> dict[str, str]:
@@ -63,3 +64,27 @@ def test_periods_lists_counts_and_labels(store: Store, tmp_path: Path) -> None:
     }
     assert rows["2021-12"]["label"] == "December 2021 to January 2022"
     assert (rows["2021-12"]["decided"], rows["2021-12"]["excluded"]) == (1, 1)
+
+
+def test_export_csv_sections_are_those_of_the_loaded_rules(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a = save(store, "Díaz-Canel recibe a Lavrov")
+    decide(store, a, "candidate", section="cuba")
+    out = tmp_path / "x.csv"
+    args = ["export", "csv", "--period", PERIOD, "--section", "cuba", "-o", str(out)]
+    monkeypatch.setattr("pipeline.cli.core.get_config", lambda: config(store.url))
+    refused = CliRunner().invoke(cli, args, env=_env(store, tmp_path))
+    assert refused.exit_code == 2
+    assert "Invalid value for --section: 'cuba' is not one of 'overview', 'russia'" in (
+        refused.output
+    )
+    labels = {**RULES.sections.labels, "cuba": "Cuba in LAC"}
+    rules = RULES.model_copy(
+        update={"sections": RULES.sections.model_copy(update={"labels": labels})}
+    )
+    with_cuba = dataclasses.replace(config(store.url), rules=rules)
+    monkeypatch.setattr("pipeline.cli.core.get_config", lambda: with_cuba)
+    result = CliRunner().invoke(cli, args, env=_env(store, tmp_path))
+    assert result.exit_code == 0, result.output
+    assert "1 rows written" in result.output

@@ -12,6 +12,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from pipeline.article.identity import entry_keys
+from pipeline.config import DEFAULTS_DIR, load_rules
+from pipeline.config.rules_schema import RulesFile, section_names
 from pipeline.config.settings import PolicySettings, Settings
 from pipeline.periods import period_for
 from pipeline.store import Store
@@ -21,6 +23,8 @@ NOW = datetime(2021, 10, 2, 9, 30, tzinfo=UTC)
 AUG = datetime(2021, 8, 14, 12, 0, tzinfo=UTC)
 PERIOD = "2021-08"
 _SEQ = itertools.count(1)
+RULES = load_rules(DEFAULTS_DIR / "rules.yaml")  # the shipped rules
+SECTIONS = section_names(RULES)
 
 OUTLETS = {
     "ru_rt_es": ("RT en Español", "ru", True, "russia", "count"),
@@ -63,6 +67,7 @@ class FakeConfig:
 
     settings: Settings = field(default_factory=Settings)
     registry: Any = field(default_factory=FakeRegistry)
+    rules: RulesFile = RULES
 
 
 def config(database_url: str = "sqlite:///unused.db", **policy: Any) -> FakeConfig:

@@ -6,6 +6,7 @@ quiet outlet, exit 3 when analysts break the cap, determinism, atomicity
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import io
 import json
@@ -23,7 +24,7 @@ from pipeline.curate.bundle import build_bundle, writer
 from pipeline.curate.export import COLUMNS
 from pipeline.errors import ConfigError, LockHeld, OutputError
 from pipeline.store import Store
-from tests.curate.factory import AUG, NOW, PERIOD, add_feed, config, decide, save
+from tests.curate.factory import AUG, NOW, PERIOD, RULES, add_feed, config, decide, save
 
 SECTION_FILES = ["overview.csv", "russia.csv", "iran.csv", "china.csv", "medical_diplomacy.csv"]
 ALL_FILES = sorted(
@@ -390,3 +391,21 @@ def test_an_unwritable_output_folder_is_one_clear_error(store: Store, tmp_path: 
     blocker.write_text("x")
     with pytest.raises(OutputError, match=r"io_error: bundle: cannot write .*not-a-folder"):
         build_bundle(store, config(), PERIOD, blocker / "bundles", now=NOW)
+
+
+def test_the_sections_come_from_rules_yaml(store: Store, tmp_path: Path) -> None:
+    """A section added to rules.yaml (here one only analysts assign) gets its
+    own CSV and digest heading, in the order of the file."""
+    labels = {**RULES.sections.labels, "cuba": "Cuba in LAC"}
+    rules = RULES.model_copy(
+        update={"sections": RULES.sections.model_copy(update={"labels": labels})}
+    )
+    a = save(store, "Díaz-Canel recibe a Lavrov", actors=("russia",), section="russia")
+    decide(store, a, "included", section="cuba")
+    cfg = dataclasses.replace(config(), rules=rules)
+    result = build_bundle(store, cfg, PERIOD, tmp_path, now=NOW)
+    assert [int(r["id"]) for r in _csv(result.path / "cuba.csv")] == [a]
+    assert _csv(result.path / "russia.csv") == []
+    assert [f"{s}.csv" for s in result.manifest["counts"]] == [*SECTION_FILES, "cuba.csv"]
+    md = (result.path / "digest.md").read_text()
+    assert md.index("VRIC Medical Diplomacy") < md.index("## Media reports on Cuba in LAC")

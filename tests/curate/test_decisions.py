@@ -13,11 +13,12 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline.cli import cli
+from pipeline.config import DEFAULTS_DIR
 from pipeline.curate.decisions import import_decisions, normalise_period, parse_decisions
 from pipeline.curate.export import export_period
 from pipeline.errors import ImportRowsError
 from pipeline.store import Store
-from tests.curate.factory import NOW, PERIOD, FakeRegistry, decide, save
+from tests.curate.factory import NOW, PERIOD, SECTIONS, FakeRegistry, decide, save
 
 
 def _export(store: Store, path: Path) -> list[dict[str, str]]:
@@ -38,6 +39,7 @@ def as_excel(rows: list[dict[str, str]], *, sep: str = ";", encoding: str = "utf
 def _import(store: Store, data: bytes, **kw: object) -> object:
     kw.setdefault("analyst", "lucia")
     kw.setdefault("now", NOW + timedelta(hours=1))
+    kw.setdefault("sections", SECTIONS)
     return import_decisions(store, data, source="candidatos.csv", **kw)  # type: ignore[arg-type]
 
 
@@ -182,7 +184,7 @@ def test_periods_as_spreadsheets_rewrite_them(cell: str, period: str | None) -> 
 
 
 def test_a_file_without_the_needed_columns_is_refused() -> None:
-    parsed = parse_decisions(b"title,url\r\nx,y\r\n", source="otro.csv")
+    parsed = parse_decisions(b"title,url\r\nx,y\r\n", source="otro.csv", sections=SECTIONS)
     assert [str(p) for p in parsed.problems] == [
         "otro.csv: missing column(s) id, status (import a file written by `vric export csv`)"
     ]
@@ -192,7 +194,8 @@ def test_a_file_without_the_needed_columns_is_refused() -> None:
 
 
 def _env(store: Store, tmp_path: Path, **extra: str) -> dict[str, str]:
-    return {"VRIC_DATABASE_URL": store.url, "VRIC_CONFIG_DIR": str(tmp_path), **extra}
+    # the shipped rules.yaml: its sections
+    return {"VRIC_DATABASE_URL": store.url, "VRIC_CONFIG_DIR": str(DEFAULTS_DIR), **extra}
 
 
 def test_cli_import_applies_reports_and_refuses(store: Store, tmp_path: Path) -> None:

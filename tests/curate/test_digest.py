@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
+from pipeline.config.rules_schema import monitor_sections
 from pipeline.curate.bundle.digest import (
     Digest,
     DigestItem,
@@ -20,6 +21,7 @@ from pipeline.curate.bundle.digest import (
     render_markdown,
     safe_href,
 )
+from tests.curate.factory import RULES
 
 HOSTILE_TITLES = [
     "<script>alert(1)</script>",
@@ -135,11 +137,21 @@ def test_credentials_are_dropped_from_links() -> None:
 
 
 def test_headings_follow_the_monitor() -> None:
-    d = Digest("August to September 2021", (("overview", ()), ("medical_diplomacy", ())), 0, 0, 0.2)
+    """The subjects are the section labels of the shipped rules.yaml."""
+    subjects = {s.name: s.label for s in monitor_sections(RULES)}
+    sections = (("overview", ()), ("medical_diplomacy", ()))
+    d = Digest("August to September 2021", sections, 0, 0, 0.2, subjects)
     md = render_markdown(d)
     assert "## Media reports on the Bolivarian Threat Network from August to September 2021" in md
     assert "## Media reports on VRIC Medical Diplomacy from August to September 2021" in md
     assert "_No items in this period._" in md
+    html = render_html(d)
+    assert "<h2>Media reports on VRIC Medical Diplomacy from August to September 2021</h2>" in html
+
+
+def test_a_section_without_a_label_is_headed_by_its_name() -> None:
+    d = Digest("August to September 2021", (("cuba", ()),), 0, 0, 0.2)
+    assert "## Media reports on cuba from August to September 2021" in render_markdown(d)
 
 
 _md = MarkdownIt("commonmark")

@@ -19,8 +19,8 @@ from pipeline.curate.export import (
     ExportFilter,
     OutputError,
     export_period,
-    outlet_info,
 )
+from pipeline.curate.views import outlet_info
 from pipeline.outlets import Registry
 from pipeline.store import Store
 from tests.curate.factory import NOW, PERIOD, FakeRegistry, decide, save

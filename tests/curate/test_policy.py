@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.curate.bundle.policy import Candidate, CapRules, max_state_items, select
+from tests.curate.factory import SECTIONS
 
 T0 = datetime(2021, 8, 10, 12, 0, tzinfo=UTC)
 RULES = CapRules()
@@ -200,7 +201,7 @@ def test_ranking_included_then_score_then_newest() -> None:
 
 
 def test_sections_are_listed_in_monitor_order() -> None:
-    sel = select([c(1, section="china"), c(2, section="overview")], RULES)
+    sel = select([c(1, section="china"), c(2, section="overview")], RULES, SECTIONS)
     by = sel.by_section()
     assert list(by) == ["overview", "russia", "iran", "china", "medical_diplomacy"]
     assert [x.id for x in by["china"]] == [1]

@@ -18,11 +18,12 @@ from pathlib import Path
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from pipeline.config.rules_schema import RulesFile, Section, monitor_sections
 from pipeline.config.settings import PolicySettings, Settings
 from pipeline.curate.bundle import digest, tables, writer
 from pipeline.curate.bundle.policy import REASONS, Candidate, CapRules, Selection, select
-from pipeline.curate.decisions import SECTIONS
-from pipeline.curate.export import OutletCache, effective_section, output_error, status_of
+from pipeline.curate.export import output_error
+from pipeline.curate.views import OutletCache, effective_section, status_of
 from pipeline.errors import ConfigError, VricError
 from pipeline.periods import parse_period
 from pipeline.store import ArticleView
@@ -32,7 +33,6 @@ from pipeline.types import Period
 logger = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_CAP_BROKEN = 0, 3
-ACTOR_SECTIONS = {"venezuela": "overview", "russia": "russia", "iran": "iran", "china": "china"}
 MANIFEST = "manifest.json"
 
 
@@ -44,6 +44,9 @@ class BundleConfig(Protocol):
 
     @property
     def registry(self) -> Any: ...
+
+    @property
+    def rules(self) -> RulesFile: ...
 
 
 @dataclass(frozen=True)
@@ -65,20 +68,37 @@ class Sources:
     rules_versions: Sequence[str] = ()  # what the period's articles were tagged with
 
 
-def bundle_section(a: ArticleView) -> str:
-    """The analyst's section, else the tagger's, else the first actor's, else overview."""
-    section = effective_section(a)
-    if section in SECTIONS:
-        return str(section)
-    for actor in a.tag_names("actor"):
-        if actor in ACTOR_SECTIONS:
-            return ACTOR_SECTIONS[actor]
-    return "overview"
+@dataclass(frozen=True)
+class SectionMap:
+    """The monitor's sections in order and each actor's section (rules.yaml)."""
+
+    sections: tuple[Section, ...]
+    by_actor: Mapping[str, str]
+
+    @classmethod
+    def from_rules(cls, rules: RulesFile) -> SectionMap:
+        by_actor = {name: a.section for name, a in rules.sections.actors.items()}
+        return cls(monitor_sections(rules), by_actor)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(s.name for s in self.sections)
+
+    def section_of(self, a: ArticleView) -> str:
+        """The analyst's section, else the tagger's, else the first actor's, else
+        the monitor's first section (the overview)."""
+        section = effective_section(a)
+        if section in self.names:
+            return str(section)
+        for actor in a.tag_names("actor"):
+            if actor in self.by_actor:
+                return self.by_actor[actor]
+        return self.names[0]
 
 
-def candidate(a: ArticleView) -> Candidate:
+def candidate(a: ArticleView, sections: SectionMap) -> Candidate:
     return Candidate(
-        id=a.id, section=bundle_section(a), status=status_of(a), score=a.score,
+        id=a.id, section=sections.section_of(a), status=status_of(a), score=a.score,
         published_at=a.published_at, cluster_id=a.cluster_id, is_opinion=a.is_opinion,
         flags=frozenset(a.tag_names("flag")), state_media=a.state_media,
         cap_policy=a.cap_policy, syndicated_from=a.syndicated_from,
@@ -90,7 +110,7 @@ def cap_rules(p: PolicySettings) -> CapRules:
 
 
 def _digest(src: Sources, sel: Selection, views: Mapping[int, ArticleView],
-            outlets: OutletCache, tz: str) -> digest.Digest:  # fmt: skip
+            outlets: OutletCache, tz: str, section_map: SectionMap) -> digest.Digest:  # fmt: skip
     zone = ZoneInfo(tz)
 
     def item(c: Candidate) -> digest.DigestItem:
@@ -100,7 +120,10 @@ def _digest(src: Sources, sel: Selection, views: Mapping[int, ArticleView],
         return digest.DigestItem(v.title, name, v.language, day, v.url)
 
     sections = tuple((s, tuple(item(c) for c in items)) for s, items in sel.by_section().items())
-    return digest.Digest(src.period.label, sections, sel.total, len(sel.state_ids), sel.cap)
+    subjects = {s.name: s.label for s in section_map.sections}
+    return digest.Digest(
+        src.period.label, sections, sel.total, len(sel.state_ids), sel.cap, subjects
+    )
 
 
 def _removed(sel: Selection) -> dict[str, dict[str, Any]]:
@@ -136,14 +159,20 @@ def _manifest(src: Sources, sel: Selection, settings: Settings, versions: Mappin
 
 
 def render_bundle(
-    src: Sources, settings: Settings, registry: Any, versions: Mapping[str, Any], now: datetime
+    src: Sources,
+    settings: Settings,
+    registry: Any,
+    sections: SectionMap,
+    versions: Mapping[str, Any],
+    now: datetime,
 ) -> Rendered:
     """Every file of the bundle from its sources (pure but for ``now``)."""
     views = {v.id: v for v in src.views}
-    sel = select((candidate(v) for v in src.views), cap_rules(settings.policy))
+    cands = (candidate(v, sections) for v in src.views)
+    sel = select(cands, cap_rules(settings.policy), sections.names)
     outlets = OutletCache(registry)
-    d = _digest(src, sel, views, outlets, settings.policy.timezone)
-    files = {f"{s}.csv": tables.section_csv(s, sel, views, outlets) for s in SECTIONS}
+    d = _digest(src, sel, views, outlets, settings.policy.timezone, sections)
+    files = {f"{s}.csv": tables.section_csv(s, sel, views, outlets) for s in sections.names}
     files["digest.md"] = digest.render_markdown(d).encode("utf-8")
     files["digest.html"] = digest.render_html(d).encode("utf-8")
     files["audit.csv"] = tables.audit_csv(src.decisions, sel, views)
@@ -203,7 +232,8 @@ def build(
             writer.recover(out_dir, per.name)
             writer.check_replaceable(out_dir, per.name, zip=zip)
             rendered = render_bundle(read_sources(store, per), settings, config.registry,
-                                     versions_of(config), now)  # fmt: skip
+                                     SectionMap.from_rules(config.rules), versions_of(config),
+                                     now)  # fmt: skip
             path = writer.write_dir_atomic(out_dir, per.name, rendered.files)
             zipped = writer.write_zip_atomic(out_dir, per.name, rendered.files) if zip else None
     except OSError as exc:  # the previous bundle is untouched (writer.write_dir_atomic)

@@ -17,17 +17,10 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from urllib.parse import quote, urlsplit, urlunsplit
 
-SUBJECTS = {
-    "overview": "the Bolivarian Threat Network",
-    "russia": "Russia in LAC",
-    "iran": "Iran in LAC",
-    "china": "China in LAC",
-    "medical_diplomacy": "VRIC Medical Diplomacy",
-}
 REL = "noopener noreferrer nofollow"
 CSP = "default-src 'none'"
 
@@ -61,11 +54,12 @@ class Digest:
     total: int
     state_items: int
     cap: float
+    subjects: Mapping[str, str] = field(default_factory=dict)  # section → its label (rules.yaml)
 
 
-def heading(section: str, label: str) -> str:
+def heading(subject: str, label: str) -> str:
     """The monitor's heading: Media reports on Russia in LAC from August to September 2021."""
-    return f"Media reports on {SUBJECTS.get(section, section)} from {label}"
+    return f"Media reports on {subject} from {label}"
 
 
 def title_of(label: str) -> str:
@@ -131,7 +125,7 @@ def _md_item(item: DigestItem) -> str:
 def render_markdown(d: Digest) -> str:
     lines = [f"# {md_escape(title_of(d.label))}", ""]
     for section, items in d.sections:
-        lines += [f"## {md_escape(heading(section, d.label))}", ""]
+        lines += [f"## {md_escape(heading(d.subjects.get(section, section), d.label))}", ""]
         lines += [_md_item(i) for i in items] or ["_No items in this period._"]
         lines.append("")
     lines += ["---", "", md_escape(share_line(d)), ""]
@@ -173,11 +167,11 @@ def _html_item(item: DigestItem) -> Markup:
     )  # fmt: skip
 
 
-def _html_section(section: str, items: Sequence[DigestItem], label: str) -> Markup:
+def _html_section(section: str, items: Sequence[DigestItem], label: str, subject: str) -> Markup:
     body = (render("<ul>\n{li}\n</ul>", li=join([_html_item(i) for i in items])) if items
             else Markup("<p><em>No items in this period.</em></p>"))  # fmt: skip
     return render('<section id="{s}">\n<h2>{h}</h2>\n{body}\n</section>',
-                  s=section, h=heading(section, label), body=body)  # fmt: skip
+                  s=section, h=heading(subject, label), body=body)  # fmt: skip
 
 
 _PAGE = """<!DOCTYPE html>
@@ -198,6 +192,7 @@ _PAGE = """<!DOCTYPE html>
 
 
 def render_html(d: Digest) -> str:
-    sections = join([_html_section(s, items, d.label) for s, items in d.sections])
+    sections = join([_html_section(s, items, d.label, d.subjects.get(s, s))
+                     for s, items in d.sections])  # fmt: skip
     return str(render(_PAGE, csp=CSP, title=title_of(d.label), sections=sections,
                       share=share_line(d)))  # fmt: skip

@@ -23,13 +23,13 @@ date (newest first), then id, so that every tie is broken the same way.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from fractions import Fraction
 from math import floor
 
-from pipeline.curate.decisions import SECTIONS
+from pipeline.curate.views import representative_key
 
 REASONS = ("analyst_excluded", "opinion", "anti_us_rhetoric", "near_duplicate", "state_media_cap")
 ANTI_US_FLAG = "anti_us_rhetoric"
@@ -86,6 +86,7 @@ class Selection:
     cap: float
     cap_broken_by_analysts: bool = False
     collapsed: Mapping[int, tuple[int, ...]] = field(default_factory=dict)  # rep → members
+    sections: tuple[str, ...] = ()  # the monitor's sections, in order (from rules.yaml)
 
     @property
     def total(self) -> int:
@@ -96,7 +97,7 @@ class Selection:
         return len(self.state_ids) / self.total if self.total else 0.0
 
     def by_section(self) -> dict[str, list[Candidate]]:
-        out: dict[str, list[Candidate]] = {s: [] for s in SECTIONS}
+        out: dict[str, list[Candidate]] = {s: [] for s in self.sections}
         for c in self.kept:
             out.setdefault(c.section, []).append(c)
         return out
@@ -110,15 +111,6 @@ class Selection:
 
 def rank_key(c: Candidate) -> tuple[int, float, float, int]:
     return (0 if c.included else 1, -c.score, -c.published_at.timestamp(), c.id)
-
-
-def representative_key(
-    status: str, state_like: bool, score: float, published_at: datetime, article_id: int
-) -> tuple[int, int, float, str, int]:
-    """Which member stands for a cluster: analyst-included first, then not state
-    media (nor state-wire copy), then score, then the earliest (the original)."""
-    return (0 if status == "included" else 1, int(state_like), -score,
-            published_at.isoformat(), article_id)  # fmt: skip
 
 
 def max_state_items(others: int, cap: float) -> int | None:
@@ -187,8 +179,13 @@ def _apply_cap(
     return _drop(items, removed, "state_media_cap", {c.id: detail for c in dropped}), pinned > limit
 
 
-def select(candidates: Iterable[Candidate], rules: CapRules) -> Selection:
-    """Apply the policy; the result is the same for the same candidates in any order."""
+def select(
+    candidates: Iterable[Candidate], rules: CapRules, sections: Sequence[str] = ()
+) -> Selection:
+    """Apply the policy; the result is the same for the same candidates in any order.
+
+    ``sections`` orders :meth:`Selection.by_section` (empty ones listed too).
+    """
     items = sorted(candidates, key=rank_key)
     removed: list[Removal] = []
     items = _drop(items, removed, "analyst_excluded", _analyst_exclusions(items))
@@ -200,4 +197,6 @@ def select(candidates: Iterable[Candidate], rules: CapRules) -> Selection:
     items, collapsed = _collapse(items, rules, removed)
     items, broken = _apply_cap(items, rules, removed)
     state_ids = frozenset(c.id for c in items if rules.counts_as_state(c))
-    return Selection(tuple(items), tuple(removed), state_ids, rules.cap, broken, collapsed)
+    return Selection(
+        tuple(items), tuple(removed), state_ids, rules.cap, broken, collapsed, tuple(sections)
+    )

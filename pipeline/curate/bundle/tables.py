@@ -15,7 +15,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 from pipeline.curate.bundle.policy import Removal, Selection
 from pipeline.curate.csvsafe import cell, csv_bytes
-from pipeline.curate.export import COLUMNS, OutletCache, registry_entry, row_cells
+from pipeline.curate.export import COLUMNS, row_cells
+from pipeline.curate.views import OutletCache, registry_entry
 from pipeline.logs import SECRET_PARAMS
 from pipeline.store import ArticleView
 from pipeline.store.curation import FeedCoverage, OutletCoverage
