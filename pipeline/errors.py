@@ -11,6 +11,8 @@
      ├── OutputError        writing an export or bundle failed: disk_full, io_error
      │    └── SchemaMismatch  the database is not at the code's migration head
      ├── ImportRowsError    a decisions file with bad rows (nothing applied)
+     ├── NoDatabase         a command that only opens an existing database found none (exit 2)
+     ├── OutputRefused      an output folder holds files vric did not write (exit 2)
      └── LockHeld           another daemon / bundle run holds the lock
 
 Third-party exceptions are wrapped where they enter the package
@@ -166,6 +168,14 @@ class ImportRowsError(VricError):
     def __init__(self, problems: list[str]) -> None:
         self.problems = list(problems)
         super().__init__("\n".join(self.problems))
+
+
+class NoDatabase(VricError):
+    """The SQLite file does not exist and the command may not create it."""
+
+
+class OutputRefused(VricError):
+    """An output folder is not vric's to replace (foreign files, the working directory)."""
 
 
 class LockHeld(VricError):

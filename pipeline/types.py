@@ -59,6 +59,7 @@ class FeedItem:
     source_name: str | None = None
     language: str | None = None
     categories: tuple[str, ...] = ()
+    date_flags: str | None = None  # date_implausible | date_unparseable (raw kept)
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,7 @@ class ExtractedPage:
     text: str = ""
     title: str | None = None
     author: str | None = None
-    date_raw: str | None = None
+    date_raw: str | None = None  # the first declared date, as written
     sitename: str | None = None
     description: str | None = None
     categories: tuple[str, ...] = ()
@@ -107,6 +108,7 @@ class ExtractedPage:
     html_lang: str | None = None
     section: str | None = None  # article:section or equivalent
     page_types: tuple[str, ...] = ()  # JSON-LD @type values, og:type
+    date_candidates: tuple[str, ...] = ()  # every declared date in order (the gate picks)
 
 
 # ---------------------------------------------------------------- language

@@ -88,7 +88,7 @@ def assemble(
     when = dates.effective_date(
         entry.published,
         entry.published_raw,
-        page.date_raw if page else None,
+        (page.date_candidates or page.date_raw) if page else None,
         entry.discovered_at,
         now,
     )

@@ -1,16 +1,22 @@
-"""Publication dates: parsing raw strings and choosing the effective date.
+"""Publication dates: parsing raw strings, the plausibility gate that every
+date passes where it enters, and choosing the effective date.
 
 Policy (docs/articles.md, "Date policy"):
 
-1. The feed date if it is plausible, else the page's metadata date if it is
-   plausible, else the first-seen fetch time.
-2. Plausible means on or after 1990-01-01 and not later than one day after
-   the time the item was first seen (a feed cannot announce an article more
-   than a day before it exists; the day absorbs time-zone mistakes).
-3. When no candidate is plausible but one lay in the future, the date is
-   clamped to the first-seen time and flagged ``future_clamped``. When the
-   candidates were ancient or unparseable, first seen is used and flagged
-   ``implausible`` / ``unparseable``. The raw string is always kept.
+1. Every date passes :func:`read_date` where it enters: feed items (RSS, Atom,
+   RDF, JSON Feed), sitemaps, and the page (metadata, JSON-LD, microdata).
+   Plausible means on or after 1995-01-01 and at most one day after the moment
+   it was seen (a feed cannot announce an article more than a day before it
+   exists; the day absorbs time-zone mistakes). An all-digit value is Unix
+   seconds, or milliseconds, when that reading is plausible (``1700000000`` is
+   2023-11-14, never feedparser's 1699-11-30); otherwise it is parsed like any
+   other string (``20210815``).
+2. The effective date is the feed date if plausible, else the first plausible
+   page date, else the first-seen fetch time.
+3. A candidate passed over because it was implausible adds the flag
+   ``date_implausible``; one that could not be read, ``date_unparseable``. The
+   raw string is kept: on the entry always, on the article when no candidate
+   was usable.
 
 Everything returned is timezone-aware UTC; naive values are read as UTC.
 """
@@ -21,12 +27,16 @@ import calendar
 import email.utils
 import re
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
-EARLIEST_PLAUSIBLE: Final = datetime(1990, 1, 1, tzinfo=UTC)
+EARLIEST_PLAUSIBLE: Final = datetime(1995, 1, 1, tzinfo=UTC)
 FUTURE_TOLERANCE: Final = timedelta(days=1)
+IMPLAUSIBLE: Final = "date_implausible"
+UNPARSEABLE: Final = "date_unparseable"
+_DIGITS = re.compile(r"^[0-9]{1,16}$")
 
 _EXTRA_FORMATS: Final = (
     "%Y-%m-%d %H:%M:%S",
@@ -39,6 +49,54 @@ _EXTRA_FORMATS: Final = (
     "%Y%m%dT%H%M%S%z",
 )
 _ISO_COMPACT_OFFSET = re.compile(r"([+-]\d{2})(\d{2})$")
+
+
+@dataclass(frozen=True)
+class DateReading:
+    """One date as it entered: its plausible value, or why there is none."""
+
+    value: datetime | None  # UTC and plausible; None when absent, unreadable or implausible
+    raw: str | None
+    flag: str | None = None  # IMPLAUSIBLE | UNPARSEABLE | None
+
+
+def read_date(raw: str | None, *, latest: datetime, parsed: datetime | None = None) -> DateReading:
+    """The one gate for a date entering the pipeline (feeds, sitemaps, pages, JSON-LD).
+
+    ``latest`` is the last plausible moment (when the date was seen plus
+    :data:`FUTURE_TOLERANCE`). ``parsed`` is what a library already read from
+    ``raw`` (feedparser's struct); an all-digit ``raw`` is read here instead.
+    """
+    text = raw.strip() if raw else ""
+    raw = raw or None
+    if _DIGITS.match(text):
+        value = _from_epoch(int(text), latest) or parse_date(text)
+        if value is None:  # a number, but no plausible moment in either unit
+            return DateReading(None, raw, IMPLAUSIBLE)
+    else:
+        value = to_utc(parsed) if parsed is not None else parse_date(text)
+    if value is None:
+        return DateReading(None, raw, UNPARSEABLE if text else None)
+    if not is_plausible(value, latest):
+        return DateReading(None, raw or value.isoformat(), IMPLAUSIBLE)
+    return DateReading(value, raw)
+
+
+def is_plausible(value: datetime, latest: datetime) -> bool:
+    """On or after :data:`EARLIEST_PLAUSIBLE` and not after ``latest``."""
+    return EARLIEST_PLAUSIBLE <= to_utc(value) <= to_utc(latest)
+
+
+def _from_epoch(number: int, latest: datetime) -> datetime | None:
+    """Unix seconds, else milliseconds, whichever is plausible (None: neither)."""
+    for divisor in (1, 1000):
+        try:
+            value = datetime.fromtimestamp(number / divisor, tz=UTC)
+        except (OverflowError, OSError, ValueError):
+            continue
+        if is_plausible(value, latest):
+            return value
+    return None
 
 
 @dataclass(frozen=True)
@@ -123,46 +181,32 @@ def _parse_formats(text: str) -> datetime | None:
 def effective_date(
     feed_date: datetime | None,
     feed_raw: str | None,
-    page_raw: str | None,
+    page_raw: str | Sequence[str] | None,
     first_seen: datetime,
     now: datetime,
 ) -> EffectiveDate:
-    """Choose the publication date per the module policy."""
+    """Choose the publication date per the module policy.
+
+    ``page_raw`` is the page's date, or every date it declares in order
+    (metadata, JSON-LD, microdata, trafilatura's): the first plausible one counts.
+    """
     seen = min(to_utc(first_seen), to_utc(now))
     latest = seen + FUTURE_TOLERANCE
-    feed_value = to_utc(feed_date) if feed_date is not None else parse_date(feed_raw)
-    candidates = (
-        ("feed", feed_value, feed_raw),
-        ("page", parse_date(page_raw), page_raw),
-    )
-    rejected: list[tuple[str, str | None, str]] = []
-    for source, value, raw in candidates:
-        verdict = _judge(value, raw, latest)
-        if verdict == "ok" and value is not None:
-            return EffectiveDate(value=value, source=source, raw=raw or _iso(value))
-        if verdict != "absent":
-            rejected.append((source, raw or (_iso(value) if value else None), verdict))
-    return _fallback(seen, rejected)
-
-
-def _judge(value: datetime | None, raw: str | None, latest: datetime) -> str:
-    if value is None:
-        return "unparseable" if raw and raw.strip() else "absent"
-    if value < EARLIEST_PLAUSIBLE:
-        return "implausible"
-    if value > latest:
-        return "future"
-    return "ok"
-
-
-def _fallback(seen: datetime, rejected: list[tuple[str, str | None, str]]) -> EffectiveDate:
-    for source, raw, verdict in rejected:
-        if verdict == "future":
-            return EffectiveDate(value=seen, source=source, raw=raw, flags=("future_clamped",))
-    if rejected:
-        _, raw, verdict = rejected[0]
-        return EffectiveDate(value=seen, source="first_seen", raw=raw, flags=(verdict,))
-    return EffectiveDate(value=seen, source="first_seen")
+    pages = [page_raw] if page_raw is None or isinstance(page_raw, str) else list(page_raw)
+    readings = [
+        ("feed", read_date(feed_raw, latest=latest, parsed=feed_date)),
+        *(("page", read_date(raw, latest=latest)) for raw in pages),
+    ]
+    flags: list[str] = []
+    kept: str | None = None
+    for source, reading in readings:
+        if reading.value is not None:
+            raw = reading.raw or _iso(reading.value)
+            return EffectiveDate(reading.value, source, raw, tuple(flags))
+        if reading.flag is not None:
+            flags += [] if reading.flag in flags else [reading.flag]
+            kept = kept or reading.raw
+    return EffectiveDate(value=seen, source="first_seen", raw=kept, flags=tuple(flags))
 
 
 def _iso(value: datetime) -> str:

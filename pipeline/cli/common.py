@@ -16,6 +16,8 @@ from pipeline.errors import (
     ConfigError,
     ImportRowsError,
     LockHeld,
+    NoDatabase,
+    OutputRefused,
     SchemaMismatch,
     StoreError,
     VricError,
@@ -41,6 +43,8 @@ def run_guarded(action: Callable[[], T]) -> T:
         for line in exc.problems or [str(exc)]:
             click.echo(printable(line), err=True)
         sys.exit(EXIT_CONFIG)
+    except (NoDatabase, OutputRefused) as exc:
+        fail(str(exc), EXIT_CONFIG)
     except SchemaMismatch as exc:
         fail(str(exc), EXIT_FAILED)
     except StoreError as exc:

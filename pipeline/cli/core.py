@@ -25,7 +25,7 @@ def init_command() -> None:
         from pipeline.store import Store
 
         settings = get_settings()
-        store = Store(settings.database_url)
+        store = Store(settings.database_url, mode="create")
         store.upgrade()
         click.echo(f"database ready: {redact(settings.database_url)}")
 
@@ -45,7 +45,7 @@ def db_upgrade(revision: str) -> None:
     def act() -> None:
         from pipeline.store import Store
 
-        Store(get_settings().database_url).upgrade()
+        Store(get_settings().database_url, mode="create").upgrade()
         click.echo("database upgraded")
 
     run_guarded(act)
@@ -58,7 +58,7 @@ def db_current() -> None:
     def act() -> None:
         from pipeline.store import Store, migrate
 
-        store = Store(get_settings().database_url)
+        store = Store(get_settings().database_url, mode="read")
         click.echo(f"database: {migrate.current_revision(store.engine) or 'none'}")
         click.echo(f"code head: {migrate.head_revision()}")
 
@@ -94,7 +94,7 @@ def run_command(once: bool, as_json: bool) -> None:
         from pipeline.locks import daemon_lock
 
         config = get_config()
-        store = open_store(config.settings)
+        store = open_store(config.settings, mode="create")
         # Beside a running daemon on the same SQLite file this would poll the
         # same feeds twice: refuse with exit 4 like a second daemon does.
         lock = daemon_lock(store)
@@ -129,7 +129,7 @@ def periods_command(as_json: bool) -> None:
         from pipeline.periods import parse_period
 
         settings = get_settings()
-        store = open_store(settings)
+        store = open_store(settings, mode="read")
         rows = store.periods_summary()
         decided = store.decision_counts()
         pol = settings.policy
@@ -216,7 +216,7 @@ def export_csv(
             min_score,
             lang,
         )
-        store = open_store(config.settings)
+        store = open_store(config.settings, mode="read")
         with working(f"exporting {period}"):
             result = export_period(
                 store, period, output, relevant_only=not include_all, registry=config.registry,
@@ -241,7 +241,7 @@ def feeds_status(as_json: bool) -> None:
     def act() -> None:
         from pipeline.ingest.runtime import open_store
 
-        store = open_store(get_settings())
+        store = open_store(get_settings(), mode="read")
         counts = store.entry_counts_since(datetime.now(UTC) - timedelta(days=7))
         rows = [
             {

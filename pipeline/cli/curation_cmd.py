@@ -58,8 +58,9 @@ def import_decisions_command(file: Path, dry_run: bool, analyst: str | None) -> 
 
         if file.stat().st_size > MAX_IMPORT_BYTES:
             raise click.BadParameter(f"{file.name} is larger than 200 MiB", param_hint="FILE")
+        settings = get_settings()
         sections = section_names(load_rules())
-        store = open_store(get_settings())
+        store = open_store(settings, mode="write")
         try:
             report = import_decisions(
                 store,
@@ -117,7 +118,7 @@ def bundle_command(
         from pipeline.ingest.runtime import open_store
 
         config = get_config()
-        store = open_store(config.settings)
+        store = open_store(config.settings, mode="write")
         with working(f"building the {period} bundle"):
             result = build_bundle(store, config, period, out_dir, now=datetime.now(UTC),
                                   zip=as_zip, wait=wait)  # fmt: skip

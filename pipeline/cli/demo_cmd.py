@@ -17,7 +17,8 @@ from pipeline.cli.render import console, print_counts
     type=click.Path(path_type=Path),
     default=Path("demo-output"),
     show_default=True,
-    help="Folder for the demo database, CSV and bundle (recreated).",
+    help="Folder for the demo database, CSV and bundle: new, empty, or an earlier "
+    "demo's (replaced); any other folder is refused.",
 )
 def demo_command(out_dir: Path) -> None:
     """Serve the bundled corpus on 127.0.0.1, run one full cycle into a fresh

@@ -212,7 +212,7 @@ def status_command(as_json: bool, limit: int) -> None:
         from pipeline.ingest.runtime import open_store
 
         settings = get_settings()
-        store = open_store(settings)
+        store = open_store(settings, mode="read")
         try:
             return collect_status(store, settings, datetime.now(UTC), limit)
         finally:

@@ -53,7 +53,7 @@ def outlets_reflag(period: str | None) -> None:
         from pipeline.ingest.runtime import open_store
 
         config = get_config()
-        store = open_store(config.settings)
+        store = open_store(config.settings, mode="write")
         changes = list(track(reflag(store, config.registry, period), "re-flagging"))
         for c in changes:
             click.echo(f"{c.article_id}\t{printable(c.url)}\t{'; '.join(c.lines)}")
@@ -73,7 +73,7 @@ def outlets_unknown(period: str | None, as_json: bool) -> None:
         from pipeline.ingest.runtime import open_store
         from pipeline.outlets import unknown_domain_hint
 
-        rows = open_store(get_config().settings).unknown_domains(period)
+        rows = open_store(get_config().settings, mode="read").unknown_domains(period)
         for row in rows:
             row["hint"] = unknown_domain_hint(row["domain"])
         if as_json:
@@ -98,7 +98,7 @@ def retag_command(period: str | None, as_json: bool) -> None:
         from pipeline.ingest.runtime import open_store
 
         config = get_config()
-        store = open_store(config.settings)
+        store = open_store(config.settings, mode="write")
         changes = list(track(retag(store, config.compiled_rules, period), "re-tagging"))
         _print_changes(changes, as_json, f"rules {config.compiled_rules.version}")
 
@@ -118,7 +118,7 @@ def reextract_command(period: str, as_json: bool) -> None:
         from pipeline.ingest.runtime import extract_processes, open_store
 
         config = get_config()
-        store = open_store(config.settings)
+        store = open_store(config.settings, mode="write")
         with ExtractorPool(extract_processes(config.settings)) as pool:
             changes = list(track(reextract(store, config, period, pool), "re-extracting"))
         _print_changes(changes, as_json, f"period {period}")

@@ -148,17 +148,12 @@ def validate_file(path: Path, model: type[M]) -> M:
         raise ConfigError(_error_lines(path.name, exc)) from None
 
 
-def config_dir_from_env(env: Mapping[str, str]) -> Path:
-    return Path(env.get("VRIC_CONFIG_DIR") or ".")
-
-
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Settings from the defaults, ``settings.yaml`` and ``VRIC_*`` variables."""
     env = os.environ if env is None else env
-    config_dir = config_dir_from_env(env)
     path = locate(SETTINGS_FILE, env).path
     base = validate_file(path, Settings) if path is not None else Settings()
-    updates: dict[str, Any] = {"config_dir": config_dir}
+    updates: dict[str, Any] = {}
     if env.get("VRIC_DATABASE_URL"):
         updates["database_url"] = env["VRIC_DATABASE_URL"]
     if "VRIC_ALLOW_HOSTS" in env:

@@ -7,7 +7,6 @@ DESIGN.md names as contracts.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -73,7 +72,6 @@ class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     database_url: str = "sqlite:///vric.db"
-    config_dir: Path = Path()
     allow_hosts: frozenset[str] = frozenset()
     fetch: FetchSettings = FetchSettings()
     ingest: IngestSettings = IngestSettings()

@@ -15,7 +15,6 @@ from __future__ import annotations
 import errno
 import itertools
 import os
-import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +23,7 @@ from typing import Any
 from pipeline.curate.csvsafe import EXCEL_MAX_ROWS, ExcelWriter, cell
 from pipeline.curate.views import OutletCache, effective_section, representative_key, status_of
 from pipeline.errors import OutputError
+from pipeline.outputs import temp_file_beside
 from pipeline.store import ArticleView
 from pipeline.store.curation import ClusterMember
 
@@ -171,8 +171,8 @@ class _PartWriter:
     def _next_part(self) -> None:
         self._close_current()
         final = part_path(self.path, len(self.parts) + 1)
-        fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent)
-        self.parts.append((Path(tmp), final))
+        fd, tmp = temp_file_beside(final)  # the output mode, like every output file
+        self.parts.append((tmp, final))
         self._fh = os.fdopen(fd, "w", encoding="utf-8", newline="")
         self._writer = ExcelWriter(self._fh, COLUMNS, plain=self.plain)
 

@@ -9,7 +9,6 @@ the machine.
 
 from __future__ import annotations
 
-import shutil
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -23,6 +22,7 @@ from pipeline.curate.export import export_period
 from pipeline.demo.server import DemoServer
 from pipeline.ingest.cycle import CycleReport
 from pipeline.ingest.runtime import ingestor
+from pipeline.outputs import fresh_folder
 from pipeline.store import Store
 
 DEMO_PERIOD = "2021-08"
@@ -84,11 +84,10 @@ def demo_config(base: Config, server: DemoServer, out_dir: Path) -> Config:
 
 
 def run_demo(out_dir: Path, *, base: Config | None = None) -> DemoSummary:
-    """Run the whole demo; the output folder is recreated from nothing."""
+    """Run the whole demo into ``out_dir``: absent, empty, or a previous demo's
+    output (emptied first); any other folder is refused (OutputRefused)."""
     base = base or load_config()
-    if out_dir.exists():
-        shutil.rmtree(out_dir)
-    out_dir.mkdir(parents=True)
+    fresh_folder(out_dir, "demo")  # only a folder an earlier demo made is emptied
     with DemoServer() as server:
         config = demo_config(base, server, out_dir)
         store = Store(config.settings.database_url)

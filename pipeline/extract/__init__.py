@@ -104,6 +104,11 @@ def _extract(body: bytes, url: str, content_type: str | None) -> ExtractedPage:
     return _page(doc, meta)
 
 
+def _dates(meta: PageMeta, doc: Any) -> tuple[str, ...]:
+    found = [*meta.published_raws, _opt(getattr(doc, "date", None))]
+    return tuple(dict.fromkeys(d for d in found if d))
+
+
 def _page(doc: Any, meta: PageMeta) -> ExtractedPage:
     body_text = text.normalize_space(text.clean(getattr(doc, "text", None) or ""))
     categories = [*(getattr(doc, "categories", None) or ()), *(getattr(doc, "tags", None) or ())]
@@ -113,6 +118,7 @@ def _page(doc: Any, meta: PageMeta) -> ExtractedPage:
         title=_opt(getattr(doc, "title", None)) or _opt(meta.og_title),
         author=_opt(getattr(doc, "author", None)),
         date_raw=_opt(meta.published_raw) or _opt(getattr(doc, "date", None)),
+        date_candidates=_dates(meta, doc),
         sitename=_opt(getattr(doc, "sitename", None)),
         description=_opt(getattr(doc, "description", None)),
         categories=tuple(dict.fromkeys(c for c in (_opt(x) for x in categories) if c)),

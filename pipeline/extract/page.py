@@ -105,7 +105,11 @@ class PageMeta:
     section: str | None = None
     page_types: tuple[str, ...] = ()
     og_title: str | None = None
-    published_raw: str | None = None
+    published_raws: tuple[str, ...] = ()  # every declared publication time, in order
+
+    @property
+    def published_raw(self) -> str | None:
+        return self.published_raws[0] if self.published_raws else None
 
 
 def read_meta(tree: HtmlElement) -> PageMeta:
@@ -117,7 +121,7 @@ def read_meta(tree: HtmlElement) -> PageMeta:
         section=_meta(tree, "article:section") or _jsonld_section(objects),
         page_types=_page_types(tree, objects),
         og_title=_meta(tree, "og:title"),
-        published_raw=_published(tree, objects),
+        published_raws=_published(tree, objects),
     )
 
 
@@ -133,21 +137,21 @@ def _meta(tree: HtmlElement, name: str) -> str | None:
     return _first(tree, f"//meta[@property='{name}' or @name='{name}']/@content")
 
 
-def _published(tree: HtmlElement, objects: list[dict[str, Any]]) -> str | None:
-    """The publication timestamp the page declares, as written (with its time zone).
+def _published(tree: HtmlElement, objects: list[dict[str, Any]]) -> tuple[str, ...]:
+    """Every publication timestamp the page declares, as written (with its time
+    zone), metadata first, then JSON-LD, then microdata; the date gate
+    (``dates.read_date``) later takes the first plausible one.
 
     Read here because htmldate (through trafilatura) reduces a JSON-LD
     ``datePublished`` to a bare day, losing the hour that decides the day in UTC.
     """
-    for name in _DATE_META_NAMES:
-        value = _meta(tree, name)
-        if value:
-            return value
+    found = [_meta(tree, name) for name in _DATE_META_NAMES]
     for obj in objects:
         value = obj.get("datePublished")
-        if isinstance(value, str) and value.strip():
-            return value.strip()
-    return _first(tree, "//*[@itemprop='datePublished']/@content")
+        if isinstance(value, str | int) and not isinstance(value, bool):
+            found.append(str(value).strip())
+    found.append(_first(tree, "//*[@itemprop='datePublished']/@content"))
+    return tuple(dict.fromkeys(v for v in found if v))
 
 
 def _html_lang(tree: HtmlElement) -> str | None:

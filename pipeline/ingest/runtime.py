@@ -15,7 +15,7 @@ from pipeline.fetch import FetchPolicy, HttpClient
 from pipeline.fetch.policy import policy_from_settings
 from pipeline.ingest.cycle import Ingestor
 from pipeline.parse import ParserPool
-from pipeline.store import Store
+from pipeline.store import OpenMode, Store
 
 Resolver = Callable[[str, int], list[tuple[str, int]]]
 
@@ -24,8 +24,10 @@ def fetch_policy(settings: Settings) -> FetchPolicy:
     return policy_from_settings(settings.fetch, settings.allow_hosts)
 
 
-def open_store(settings: Settings, *, check: bool = True) -> Store:
-    store = Store(settings.database_url)
+def open_store(settings: Settings, *, check: bool = True, mode: OpenMode = "create") -> Store:
+    """The configured store. Commands that only read pass ``mode="read"``, the
+    ones that change an existing database ``"write"``: neither creates a file."""
+    store = Store(settings.database_url, mode=mode)
     if check:
         store.check_schema()
     return store

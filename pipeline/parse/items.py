@@ -39,6 +39,7 @@ class RawEntry:
     source_name: str | None = None
     language: str | None = None
     categories: tuple[str, ...] = ()
+    date_flag: str | None = None  # set by the date gate (dates.read_date)
 
 
 @dataclass
@@ -58,7 +59,8 @@ def build_feed(doc: RawDocument, base_url: str, *, max_items: int, now: datetime
     """Select, resolve, clean and de-duplicate ``doc``'s entries."""
     skipped = list(doc.skipped)
     warnings = list(doc.warnings)
-    chosen = select_newest(doc.entries, max_items, now, undated_is_new=doc.undated_is_new)
+    dated = [checked_date(e, now) for e in doc.entries]
+    chosen = select_newest(dated, max_items, now, undated_is_new=doc.undated_is_new)
     if len(chosen) < len(doc.entries):
         dropped = len(doc.entries) - len(chosen)
         skipped.append(Skipped("over_max_items", f"{dropped} older items not processed"))
@@ -72,6 +74,17 @@ def build_feed(doc: RawDocument, base_url: str, *, max_items: int, now: datetime
         skipped=tuple(skipped),
         warnings=tuple(warnings),
     )
+
+
+def checked_date(entry: RawEntry, now: datetime) -> RawEntry:
+    """Every feed and sitemap date through the one plausibility gate: an
+    implausible or unreadable date is dropped (the page's date is tried next),
+    its raw text kept and flagged."""
+    latest = dates.to_utc(now) + dates.FUTURE_TOLERANCE
+    reading = dates.read_date(entry.published_raw, latest=latest, parsed=entry.published)
+    if reading.value == entry.published and reading.flag is None:
+        return entry
+    return replace(entry, published=reading.value, date_flag=reading.flag)
 
 
 def select_newest(
@@ -160,6 +173,7 @@ def _to_item(entry: RawEntry, link: str) -> FeedItem:
         source_name=source_name,
         language=_clean_optional(entry.language),
         categories=_categories(entry.categories),
+        date_flags=entry.date_flag,
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pipeline.store.articles import ArticleStore
 from pipeline.store.base import StoreBase
 from pipeline.store.curation import CurationStore
+from pipeline.store.engine import OpenMode
 from pipeline.store.feeds import FeedStore
 from pipeline.store.leases import LeaseStore
 from pipeline.store.maintenance import MaintenanceStore
@@ -30,4 +31,4 @@ class Store(
     """All store operations on one database."""
 
 
-__all__ = ["ArticleView", "DecisionView", "Store", "StoredText", "TagView"]
+__all__ = ["ArticleView", "DecisionView", "OpenMode", "Store", "StoredText", "TagView"]

@@ -17,7 +17,7 @@ from sqlalchemy.sql.schema import Table
 
 from pipeline.errors import StoreError
 from pipeline.store import migrate
-from pipeline.store.engine import READONLY, make_engine
+from pipeline.store.engine import READONLY, OpenMode, make_engine
 from pipeline.store.schema import runs
 
 logger = logging.getLogger(__name__)
@@ -36,9 +36,15 @@ def classify_db_error(exc: BaseException) -> str:
 
 
 class StoreBase:
-    def __init__(self, url: str, *, engine: Engine | None = None) -> None:
+    def __init__(
+        self, url: str, *, engine: Engine | None = None, mode: OpenMode = "create"
+    ) -> None:
+        """``mode``: ``create`` may make the SQLite file; ``write`` and ``read``
+        need it to exist (:class:`~pipeline.errors.NoDatabase`); ``read`` opens it
+        read-only (see :mod:`pipeline.store.engine`)."""
         self.url = url
-        self.engine = engine or make_engine(url)
+        self.mode = mode
+        self.engine = engine or make_engine(url, mode=mode)
 
     @property
     def dialect(self) -> str:

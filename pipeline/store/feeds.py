@@ -254,6 +254,7 @@ def _entry_values(feed_id: int, e: NewEntry, now: datetime) -> dict[str, Any]:
         "author": item.author,
         "published": item.published,
         "published_raw": item.published_raw,
+        "date_flags": item.date_flags,
         "source_url": item.source_url,
         "source_name": item.source_name,
         "language": item.language,

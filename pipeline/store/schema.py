@@ -107,6 +107,7 @@ entries = Table(
     Column("author", Text),
     Column("published", UTCDateTime),
     Column("published_raw", Text),
+    Column("date_flags", String(100)),  # the feed date failed the gate (dates.read_date)
     Column("source_url", Text),
     Column("source_name", Text),
     Column("language", String(10)),

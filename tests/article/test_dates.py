@@ -45,18 +45,18 @@ def test_unparseable_is_first_seen_with_raw_kept(raw: str) -> None:
     assert result.source == "first_seen"
     if raw.strip():
         assert result.raw == raw
-        assert result.flags == ("unparseable",)
+        assert result.flags == ("date_unparseable",)
 
 
 @pytest.mark.parametrize(
     "raw", ["Fri, 01 Jan 9999 00:00:00 GMT", (SEEN + timedelta(days=30)).isoformat()]
 )
-def test_future_is_clamped_to_first_seen_and_flagged(raw: str) -> None:
-    """F81: beyond one day after first seen."""
+def test_future_is_not_used_first_seen_is_and_flagged(raw: str) -> None:
+    """F81: beyond one day after first seen (issue 18: implausible, not clamped)."""
     result = _eff(feed=dates.parse_date(raw), feed_raw=raw)
     assert result.value == SEEN
-    assert result.source == "feed"
-    assert result.flags == ("future_clamped",)
+    assert result.source == "first_seen"
+    assert result.flags == ("date_implausible",)
     assert result.raw == raw
 
 
@@ -69,14 +69,17 @@ def test_less_than_a_day_ahead_is_accepted() -> None:
 def test_a_plausible_page_date_beats_a_future_feed_date() -> None:
     result = _eff(feed_raw="Fri, 01 Jan 9999 00:00:00 GMT", page_raw="2021-08-14T10:00:00Z")
     assert (result.source, result.value) == ("page", datetime(2021, 8, 14, 10, tzinfo=UTC))
+    assert result.flags == ("date_implausible",)  # the feed's date was passed over
 
 
-@pytest.mark.parametrize("raw", ["0001-01-01T00:00:00Z", "1969-12-31T23:59:59Z", "1989-12-31"])
+@pytest.mark.parametrize(
+    "raw", ["0001-01-01T00:00:00Z", "1969-12-31T23:59:59Z", "1989-12-31", "1994-12-31T23:59:59Z"]
+)
 def test_ancient_is_implausible(raw: str) -> None:
-    """F82: before 1990 is invalid; no overflow."""
+    """F82: before 1995 is invalid; no overflow."""
     result = _eff(feed_raw=raw)
     assert (result.value, result.source, result.flags, result.raw) == (
-        SEEN, "first_seen", ("implausible",), raw,
+        SEEN, "first_seen", ("date_implausible",), raw,
     )  # fmt: skip
 
 
@@ -120,3 +123,52 @@ def test_from_struct_handles_feedparser_structs() -> None:
     assert dates.from_struct(datetime(2021, 8, 15, 10, tzinfo=UTC).utctimetuple()) == datetime(
         2021, 8, 15, 10, tzinfo=UTC
     )
+
+
+# ---------------------------------------------------------------- the gate (issue 18)
+
+LATEST = SEEN + dates.FUTURE_TOLERANCE
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("1628985600", datetime(2021, 8, 15, tzinfo=UTC)),  # Unix seconds
+        ("1628985600000", datetime(2021, 8, 15, tzinfo=UTC)),  # milliseconds
+        (" 1628985600 ", datetime(2021, 8, 15, tzinfo=UTC)),
+        ("20210815", datetime(2021, 8, 15, tzinfo=UTC)),  # not plausible as seconds: ISO basic
+    ],
+)
+def test_all_digit_values_are_unix_time_only_when_plausible(raw: str, expected: datetime) -> None:
+    assert dates.read_date(raw, latest=LATEST) == dates.DateReading(expected, raw)
+
+
+@pytest.mark.parametrize("raw", ["1700000000", "1700000000000", "0", "42", "9999999999999999"])
+def test_all_digit_values_that_are_no_plausible_time_are_implausible(raw: str) -> None:
+    """1700000000 is 2023-11-14: a day after SEEN + 1 is the future here."""
+    assert dates.read_date(raw, latest=LATEST) == dates.DateReading(None, raw, "date_implausible")
+
+
+def test_the_gate_ignores_what_feedparser_made_of_digits() -> None:
+    """feedparser reads the pubDate 1700000000 as 1699-11-30."""
+    bogus = datetime(1699, 11, 30, tzinfo=UTC)
+    now = datetime(2024, 1, 1, tzinfo=UTC)
+    reading = dates.read_date("1700000000", latest=now, parsed=bogus)
+    assert reading.value == datetime(2023, 11, 14, 22, 13, 20, tzinfo=UTC)
+
+
+def test_the_window_is_1995_to_a_day_after_seen() -> None:
+    assert dates.read_date("1995-01-01T00:00:00Z", latest=LATEST).value is not None
+    assert dates.read_date(LATEST.isoformat(), latest=LATEST).value == LATEST
+    late = (LATEST + timedelta(seconds=1)).isoformat()
+    assert dates.read_date(late, latest=LATEST) == dates.DateReading(None, late, "date_implausible")
+    assert dates.read_date("", latest=LATEST) == dates.DateReading(None, None, None)
+    assert dates.read_date("soon", latest=LATEST).flag == "date_unparseable"
+
+
+def test_the_first_plausible_page_date_counts_after_an_implausible_one() -> None:
+    """Page metadata says 1970 (a CMS default), JSON-LD has the real time."""
+    result = _eff(page_raw=["1970-01-01T00:00:00Z", "2021-08-14T21:45:00-03:00"])
+    assert (result.source, result.value) == ("page", datetime(2021, 8, 15, 0, 45, tzinfo=UTC))
+    assert result.flags == ("date_implausible",)
+    assert result.raw == "2021-08-14T21:45:00-03:00"

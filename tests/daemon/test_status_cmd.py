@@ -114,6 +114,9 @@ def test_status_prints_a_readable_summary(tmp_path: Path) -> None:
 
 
 def test_status_on_a_missing_schema_is_a_one_line_error(tmp_path: Path) -> None:
+    import sqlite3
+
+    sqlite3.connect(tmp_path / "empty.db").close()  # a database without our tables
     url = f"sqlite:///{tmp_path / 'empty.db'}"
     result = CliRunner().invoke(cli, ["status"], env={"VRIC_DATABASE_URL": url})
     assert result.exit_code == 1

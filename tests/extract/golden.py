@@ -56,7 +56,7 @@ def process(html_path: Path) -> Processed:
     date = dates.effective_date(
         when(published) if published else None,
         feed.get("published_raw"),
-        page.date_raw,
+        page.date_candidates or page.date_raw,
         when(spec["first_seen"]),
         when(spec["now"]),
     )

@@ -55,10 +55,11 @@ def json_feed(items: list[Any], title: str = "Fixture JSON feed") -> bytes:
     return json.dumps(doc, ensure_ascii=True).encode("ascii")
 
 
-def page(title: str, paragraphs: int = 4, lang: str = "es") -> bytes:
+def page(title: str, paragraphs: int = 4, lang: str = "es", published: str | None = None) -> bytes:
     body = "".join(f"<p>{escape(PARAGRAPH)} ({i})</p>" for i in range(paragraphs))
+    meta = f'<meta property="article:published_time" content="{published}">' if published else ""
     return (
-        f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">'
+        f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">{meta}'
         f"<title>{escape(title)}</title></head><body><article><h1>{escape(title)}</h1>"
         f"{body}</article></body></html>"
     ).encode()

@@ -12,7 +12,7 @@ import pytest
 from pipeline import parse
 from pipeline.store import Store
 from tests.reliability.conftest import START, MakeHarness
-from tests.reliability.docs import Item, json_feed, rss
+from tests.reliability.docs import Item, json_feed, page, rss
 from tests.reliability.scriptserver import Reply, ScriptServer
 
 HTML = "text/html; charset=utf-8"
@@ -54,6 +54,29 @@ def test_f79_f82_implausible_dates_fall_back_to_first_seen_on_both_backends(
     raws = {r["original_url"].rsplit("/", 1)[1]: r["date_raw"] for r in rows}
     assert raws["0"] == EDGE_DATES[0] and raws["3"] == "garbage"  # the raw value is kept
     assert all(v.published_at == START for v in store.iter_period("2021-08", relevant_only=False))
+    # issue 18: the entry keeps the raw text and says why its date was not used
+    entries = h.rows("SELECT guid, published, published_raw, date_flags FROM entries ORDER BY id")
+    assert [(e["published"], e["date_flags"]) for e in entries] == [
+        (None, "date_implausible"), (None, "date_implausible"), (None, "date_implausible"),
+        (None, "date_unparseable"), (None, "date_unparseable"), (None, None),
+    ]  # fmt: skip
+    assert [e["published_raw"] for e in entries][:4] == EDGE_DATES[:4]
+
+
+def test_an_implausible_feed_date_gives_way_to_the_pages_date(
+    make_harness: MakeHarness, server: ScriptServer, sqlite_store: Store
+) -> None:
+    server.serve("/f.xml", rss([Item("http://news.test/a/0", guid="u", raw_date="1700000000")]))
+    server.script("/a/0", Reply(200, page("Rusia y Venezuela", published="2021-08-14T10:00:00Z"),
+                                HTML))  # fmt: skip
+    h = make_harness(sqlite_store, [{"id": "f", "url": "http://feed.test/f.xml"}])
+    h.run()
+    (entry,) = h.rows("SELECT published, published_raw, date_flags FROM entries")
+    assert entry == {"published": None, "published_raw": "1700000000",
+                     "date_flags": "date_implausible"}  # fmt: skip
+    (row,) = h.rows("SELECT date_source, date_raw, date_flags, period FROM articles")
+    assert row == {"date_source": "page", "date_raw": "2021-08-14T10:00:00Z",
+                   "date_flags": "date_implausible", "period": "2021-08"}  # fmt: skip
 
 
 @pytest.mark.parametrize("kind", ["rss", "json"])
@@ -99,7 +122,11 @@ def test_f82_year_one_in_rfc822_form_is_not_read_as_2001(
     h = make_harness(sqlite_store, [{"id": "f", "url": "http://feed.test/f.json"}])
     h.run()
     (row,) = h.rows("SELECT period, date_source, date_flags FROM articles")
-    assert row == {"period": "2021-08", "date_source": "first_seen", "date_flags": "implausible"}
+    assert row == {
+        "period": "2021-08",
+        "date_source": "first_seen",
+        "date_flags": "date_implausible",
+    }
 
 
 # ------------------------------------------------------------------ E73, E74

@@ -230,6 +230,7 @@ def build(
         out_dir.mkdir(parents=True, exist_ok=True)
         with writer.bundle_lock(out_dir, per.name, wait=wait):
             writer.recover(out_dir, per.name)
+            writer.check_replaceable(out_dir, per.name, zip=zip)
             rendered = render_bundle(read_sources(store, per), settings, config.registry,
                                      SectionMap.from_rules(config.rules), versions_of(config),
                                      now)  # fmt: skip

@@ -9,12 +9,18 @@
   once with :class:`LockHeld` (exit 4) or waits up to ``wait`` seconds.
 - Safe names: every file name passes :func:`safe_name` and must land inside
   ``DIR`` (RELIABILITY 144).
+- Only our own: ``DIR/NAME`` is replaced only when it is a bundle (its
+  ``manifest.json`` names the period) and ``DIR/NAME.zip`` only when it is a
+  bundle zip; other periods and foreign files in ``DIR`` are never touched
+  (:func:`check_replaceable`).
+- Modes: files and folders get what the umask gives (:mod:`pipeline.outputs`).
 """
 
 from __future__ import annotations
 
 import ctypes
 import fcntl
+import json
 import logging
 import os
 import re
@@ -24,11 +30,12 @@ import time
 import unicodedata
 import uuid
 import zipfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
-from pipeline.errors import LockHeld
+from pipeline.errors import LockHeld, OutputRefused
+from pipeline.outputs import claim_folder, file_mode, folder_mode
 
 logger = logging.getLogger(__name__)
 
@@ -102,6 +109,40 @@ def _acquire(fd: int, path: Path, wait: float | None) -> None:
             time.sleep(_POLL)
 
 
+# ---------------------------------------------------------------- ours only
+
+
+def _is_bundle(name: str) -> Callable[[Path], bool]:
+    def check(path: Path) -> bool:
+        try:
+            doc = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return False
+        return isinstance(doc, dict) and doc.get("period") == name
+
+    return check
+
+
+def _is_bundle_zip(path: Path, name: str) -> bool:
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return f"{name}/manifest.json" in zf.namelist()
+    except (OSError, zipfile.BadZipFile):
+        return False
+
+
+def check_replaceable(out_dir: Path, name: str, *, zip: bool = False) -> None:
+    """Raise OutputRefused unless ``DIR/NAME`` (and ``DIR/NAME.zip``) are absent
+    or bundles of ``name`` written earlier."""
+    claim_folder(out_dir / checked(name), "vric bundle", is_ours=_is_bundle(name))
+    target = out_dir / f"{name}.zip"
+    if zip and (target.exists() or target.is_symlink()) and not _is_bundle_zip(target, name):
+        raise OutputRefused(
+            f"vric bundle: {target} exists and is not a bundle zip of {name}; refusing to "
+            "replace it (nothing was changed)"
+        )
+
+
 # ---------------------------------------------------------------- files
 
 
@@ -169,7 +210,7 @@ def write_dir_atomic(out_dir: Path, name: str, files: Mapping[str, bytes]) -> Pa
     target = out_dir / checked(name)
     tmp = Path(tempfile.mkdtemp(prefix=f".{name}.tmp-", dir=out_dir))
     try:
-        os.chmod(tmp, 0o755)  # noqa: S103  # mkdtemp makes 0700; a bundle is for sharing
+        os.chmod(tmp, folder_mode())  # mkdtemp makes 0700; a bundle is for sharing
         for fname, data in files.items():
             _write_file(inside(tmp, fname), data)
         _fsync_dir(tmp)
@@ -196,7 +237,7 @@ def write_zip_atomic(out_dir: Path, name: str, files: Mapping[str, bytes]) -> Pa
                     zf.writestr(info, files[fname])
             fh.flush()
             os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
+        os.chmod(tmp, file_mode())
         os.replace(tmp, target)
     except BaseException:
         tmp.unlink(missing_ok=True)
