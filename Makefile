@@ -6,7 +6,30 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PYTEST_WORKERS ?= 2
 
-.PHONY: demo test test-slow check lint bench bench-quick eval-real clean
+.PHONY: demo test test-slow check lint bench bench-quick eval-real clean system-deps test-deps
+
+# Debian packages a capability needs, installed only when missing (root + apt-get):
+# pango for the PDF digest (WeasyPrint) at run time; Debian's chromium and poppler's
+# pdftoppm for the browser and PDF tests. Without apt-get it says what is missing.
+RUNTIME_DEBS := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
+TEST_DEBS    := chromium poppler-utils
+define install_debs
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    echo "make: installing Debian packages:$$missing"; \
+	    (apt-get install -y -q $$missing >/dev/null 2>&1 || \
+	     (apt-get update -q >/dev/null 2>&1 && apt-get install -y -q $$missing >/dev/null)) || \
+	    echo "make: could not install$$missing" >&2; \
+	  else echo "make: Debian packages missing (install them as root):$$missing" >&2; fi; \
+	fi
+endef
+
+system-deps:
+	$(call install_debs,$(RUNTIME_DEBS))
+
+test-deps: system-deps
+	$(call install_debs,$(TEST_DEBS))
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
@@ -15,11 +38,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-demo: $(STAMP)
+demo: $(STAMP) system-deps
 	$(BIN)/vric demo
 
 # pytest exits 5 when it collected no test: that is a failure here, not a pass.
-test: $(STAMP)
+test: $(STAMP) test-deps
 	@$(BIN)/python -c 'import trafilatura, feedparser, httpx, sqlalchemy, apscheduler, langdetect'
 	$(BIN)/pytest -q -m "not slow" -n $(PYTEST_WORKERS) --dist loadgroup; rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "make test: no tests were collected" >&2; exit 1; fi; exit $$rc
