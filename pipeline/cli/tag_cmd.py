@@ -13,7 +13,7 @@ import dataclasses
 import json
 import sys
 from pathlib import Path
-from typing import Any, NoReturn, cast
+from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 import click
 from pydantic import ValidationError
@@ -21,17 +21,16 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from pipeline.article.language import detect_language
-from pipeline.article.opinion import detect_opinion
 from pipeline.cli.common import EXIT_CONFIG
 from pipeline.config import format_loc, load_config, load_rules, read_yaml
 from pipeline.errors import ConfigError
-from pipeline.tagging import CompiledRules, assess, compile_rules
-from pipeline.tagging.engine import FIELDS
-from pipeline.tagging.evaluate import Report, Sample, Split, evaluate_sample
-from pipeline.tagging.explain import explain_lines
-from pipeline.tagging.result import to_result
 from pipeline.types import Tag, TagInput, TagResult
+
+if TYPE_CHECKING:
+    # The tagging engine loads when a tagging command runs, not with the CLI:
+    # `vric export` and `vric bundle` never need it (docs/benchmarks.md, P5).
+    from pipeline.tagging import CompiledRules
+    from pipeline.tagging.evaluate import Report, Sample, Split
 
 EXIT_BELOW_FLOOR = 1
 
@@ -44,6 +43,8 @@ def _fail_config(exc: ConfigError) -> NoReturn:
 
 def compiled_rules(path: Path | None = None) -> CompiledRules:
     """Validate and compile ``rules.yaml`` (the one that applies unless given)."""
+    from pipeline.tagging import compile_rules
+
     return compile_rules(load_rules(path))
 
 
@@ -143,6 +144,13 @@ def tag_command(
     source: str, title: str | None, url: str | None, lang: str | None, as_json: bool, explain: bool
 ) -> None:
     """Tag a text (FILE, or - for stdin) with actors, topics, countries and flags."""
+    from pipeline.article.language import detect_language
+    from pipeline.article.opinion import detect_opinion
+    from pipeline.tagging import assess
+    from pipeline.tagging.engine import FIELDS
+    from pipeline.tagging.explain import explain_lines
+    from pipeline.tagging.result import to_result
+
     try:
         rules = compiled_rules()
     except ConfigError as exc:
@@ -173,6 +181,8 @@ def tag_command(
 
 
 def _load_sample(path: Path) -> Sample:
+    from pipeline.tagging.evaluate import Sample
+
     try:
         return Sample.model_validate(read_yaml(path) or {})
     except ValidationError as exc:
@@ -236,6 +246,8 @@ def rules_group() -> None:
 )
 def rules_test(sample_path: Path, rules_path: Path | None, split: str) -> None:
     """Precision / recall / F1 on a labelled sample; exit 1 below its floors."""
+    from pipeline.tagging.evaluate import evaluate_sample
+
     try:
         rules = compiled_rules(rules_path)
         sample = _load_sample(sample_path)

@@ -186,13 +186,17 @@ def render_bundle(
 
 def versions_of(config: BundleConfig) -> dict[str, Any]:
     """rules_version and registry_version, None when the configuration lacks them."""
+    from pipeline.tagging.compile import rules_version
+
     registry = config.registry
     try:
-        rules = getattr(config, "compiled_rules", None)
-    except VricError:  # a stand-in config without rules: the bundle still reports it
-        rules = None
+        # The version is a hash of the rules file: no need to compile the automata.
+        rules = getattr(config, "rules", None)
+        version = rules_version(rules) if rules is not None else None
+    except (VricError, AttributeError):  # a stand-in config without rules: still reported
+        version = None
     return {
-        "rules_version": getattr(rules, "version", None),
+        "rules_version": version,
         "registry_version": getattr(registry, "version", None),
     }
 
