@@ -79,7 +79,7 @@ class MemoryClient:
         self.bodies = bodies
 
     def fetch_many(
-        self, requests: Iterable[FetchRequest], workers: int | None = None
+        self, requests: Iterable[FetchRequest], concurrency: int | None = None
     ) -> Iterator[tuple[FetchRequest, FetchResult]]:
         for request in requests:
             yield request, self.fetch_request(request)

@@ -87,10 +87,10 @@ _TABLE: Final = (
     _c("not_html",          HARD,      False, "an article URL answered with a binary file"),
     _c("parse_failed",      HARD,      False, "the feed could not be parsed"),
     _c("parse_timeout",     SOFT,      False, "parsing took longer than the deadline; "
-                                              "worker replaced"),
+                                              "pool process replaced"),
     _c("extract_failed",    SOFT,      False, "no main text found in the page"),
     _c("extract_timeout",   SOFT,      False, "extraction took longer than the deadline; "
-                                              "worker replaced"),
+                                              "pool process replaced"),
     _c("robots_disallowed", HARD,      False, "robots.txt forbids this page to us"),
     _c("db_busy",           LOCAL,     False, "the database is locked by another writer"),
     _c("db_unavailable",    LOCAL,     False, "the database cannot be reached"),

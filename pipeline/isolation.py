@@ -1,21 +1,21 @@
-"""Worker processes with a per-task deadline, for CPU stages that can hang.
+"""Process pools with a per-task deadline, for CPU stages that can hang.
 
 feedparser (a quadratic author regex, kurtmckee/feedparser#562) and
 trafilatura (seconds and hundreds of MB on a pathological page, no timeout in
 library use, adbar/trafilatura#704) run here, in a ``pebble.ProcessPool``:
 
-- a task that outlives its deadline is cancelled, its worker process killed
+- a task that outlives its deadline is cancelled, its pool process killed
   and replaced; the caller gets an :class:`Outcome` with ``failure="timeout"``;
-- a worker that dies (segfault, OOM kill) gives ``failure="crashed"``; an
+- a pool process that dies (segfault, OOM kill) gives ``failure="crashed"``; an
   exception inside the task gives ``failure="error"``; neither stops the pool;
-- workers are recycled after ``max_tasks_per_child`` tasks (slow leaks) and
+- pool processes are recycled after ``max_tasks_per_child`` tasks (slow leaks) and
   run under an address-space limit (``memory_limit_bytes``; ``MemoryError``
   inside the task becomes ``failure="error"``);
 - processes start from a ``forkserver`` that has the parsing libraries
-  imported already: starting a worker costs milliseconds, and no process is
+  imported already: starting a pool process costs milliseconds, and no process is
   forked from a multi-threaded parent.
 
-The deadline counts from when a worker picks the task up, not from submission.
+The deadline counts from when a pool process picks the task up, not from submission.
 """
 
 from __future__ import annotations
@@ -39,8 +39,8 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-DEFAULT_MEMORY_LIMIT: Final = 1 << 30  # 1 GiB per worker (RELIABILITY 2.0)
-# Imported once in the fork server, inherited by every worker it starts.
+DEFAULT_MEMORY_LIMIT: Final = 1 << 30  # 1 GiB per pool process (RELIABILITY 2.0)
+# Imported once in the fork server, inherited by every pool process it starts.
 PRELOAD_MODULES: Final = ["pipeline.parse", "pipeline.extract"]
 
 _context_lock = threading.Lock()
@@ -85,7 +85,7 @@ def _merged_preload() -> list[str]:
 
 
 def _limit_memory(limit_bytes: int | None) -> None:
-    """Worker initializer: cap the address space so a runaway page raises MemoryError."""
+    """Pool process initializer: cap the address space so a runaway page raises MemoryError."""
     if not limit_bytes:
         return
     _, hard = resource.getrlimit(resource.RLIMIT_AS)
@@ -111,9 +111,10 @@ class Pending(Generic[T]):
         try:
             return Outcome(value=self._future.result())
         except TimeoutError:
-            return Outcome(failure="timeout", detail="deadline exceeded; worker replaced")
+            return Outcome(failure="timeout", detail="deadline exceeded; pool process replaced")
         except pebble.ProcessExpired as exc:
-            return Outcome(failure="crashed", detail=f"worker died (exit code {exc.exitcode})")
+            detail = f"pool process died (exit code {exc.exitcode})"
+            return Outcome(failure="crashed", detail=detail)
         except CancelledError:
             return Outcome(failure="error", detail="cancelled")
         except Exception as exc:
@@ -136,7 +137,7 @@ class DeadlinePool:
         memory_limit_bytes: int | None = DEFAULT_MEMORY_LIMIT,
     ) -> None:
         if processes < 1 or deadline_s <= 0:
-            raise ValueError("workers: need processes >= 1 and a positive deadline")
+            raise ValueError("process pool: need processes >= 1 and a positive deadline")
         self.processes = processes
         self.deadline_s = deadline_s
         self._pool = pebble.ProcessPool(
@@ -171,7 +172,7 @@ class DeadlinePool:
             yield pending.popleft().outcome()
 
     def close(self) -> None:
-        """Stop accepting tasks; kill workers still busy and wait for the pool."""
+        """Stop accepting tasks; kill pool processes still busy and wait for the pool."""
         self._pool.stop()
         self._pool.join()
 
@@ -183,7 +184,7 @@ class DeadlinePool:
 
 
 # ---------------------------------------------------------------- test hooks
-# Module-level so that the worker processes can import them by name.
+# Module-level so that the pool processes can import them by name.
 
 
 def sleep_then_call(seconds: float, fn: Callable[..., T], *args: Any) -> T:
@@ -200,5 +201,5 @@ def sleep_when(marker: bytes, seconds: float, fn: Callable[..., T], body: bytes,
 
 
 def exit_abruptly(*_args: Any) -> None:
-    """Test hook: the worker dies without a word, as on a segfault or an OOM kill."""
+    """Test hook: the pool process dies without a word, as on a segfault or an OOM kill."""
     os._exit(70)

@@ -173,11 +173,11 @@ PageTask = Callable[[bytes, str, str | None], ExtractedPage]
 
 
 class ExtractorPool:
-    """:func:`extract_page` in worker processes with a per-page deadline.
+    """:func:`extract_page` in pool processes with a per-page deadline.
 
     A page that outlives ``deadline_s`` comes back as
-    ``ExtractedPage(status="extract_timeout")`` and its worker is killed and
-    replaced; a crashed worker gives ``extract_failed``. Workers are recycled
+    ``ExtractedPage(status="extract_timeout")`` and its pool process is killed and
+    replaced; a crashed pool process gives ``extract_failed``. They are recycled
     after ``max_tasks_per_child`` pages. ``task`` replaces ``extract_page``
     (tests use :func:`pipeline.isolation.sleep_then_call` to simulate a slow page).
     """
@@ -241,7 +241,7 @@ def _to_page(outcome: isolation.Outcome[ExtractedPage], url: str) -> ExtractedPa
         return outcome.value
     status = _FAILED_BY_OUTCOME.get(outcome.failure or "", "extract_failed")
     logger.warning(
-        "extraction worker failed",
+        "extraction pool process failed",
         extra={"url": url, "outcome": status, "reason": outcome.failure, "detail": outcome.detail},
     )
     return ExtractedPage(status=status)

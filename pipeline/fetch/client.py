@@ -161,15 +161,16 @@ class HttpClient:
         return result
 
     def fetch_many(
-        self, requests: Iterable[FetchRequest], workers: int | None = None
+        self, requests: Iterable[FetchRequest], concurrency: int | None = None
     ) -> Generator[tuple[FetchRequest, FetchResult], None, None]:
         """Fetch concurrently; yields ``(request, result)`` as each completes.
 
         Requests are handed to a bounded thread pool host by host (round-robin,
         at most ``per_host_concurrency`` each), so one slow host cannot occupy
-        every worker. Closing the generator early cancels what has not started.
+        every thread (``concurrency`` requests in flight, default
+        ``pool_size``). Closing the generator early cancels what has not started.
         """
-        return run_many(self, requests, workers or self.policy.pool_size, self._gate)
+        return run_many(self, requests, concurrency or self.policy.pool_size, self._gate)
 
     def close(self) -> None:
         self._strict.close()

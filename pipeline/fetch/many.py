@@ -1,5 +1,6 @@
 """``fetch_many``: a bounded thread pool fed host-aware, so one busy host
-cannot occupy every worker while other hosts wait."""
+cannot occupy every thread while other hosts wait. ``concurrency`` is the
+number of requests in flight (threads)."""
 
 from __future__ import annotations
 
@@ -81,18 +82,19 @@ class _Scheduler:
 
 
 def run_many(
-    client: HttpClient, requests: Iterable[FetchRequest], workers: int, gate: HostGate
+    client: HttpClient, requests: Iterable[FetchRequest], concurrency: int, gate: HostGate
 ) -> Generator[tuple[FetchRequest, FetchResult], None, None]:
     scheduler = _Scheduler(requests, client.policy.per_host_concurrency, gate)
     running: dict[Future[FetchResult], tuple[str, FetchRequest]] = {}
-    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="vric-fetch") as pool:
+    threads = max(1, concurrency)
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="vric-fetch") as pool:
         try:
             while scheduler.pending() or running:
-                _submit_ready(pool, client, scheduler, running, workers)
+                _submit_ready(pool, client, scheduler, running, concurrency)
                 if not running:
                     time.sleep(scheduler.next_wake())
                     continue
-                full = len(running) >= workers
+                full = len(running) >= concurrency
                 timeout = None if full else max(0.01, scheduler.next_wake())
                 finished, _ = wait(running, timeout=timeout, return_when=FIRST_COMPLETED)
                 for future in finished:
@@ -109,10 +111,10 @@ def _submit_ready(
     client: HttpClient,
     scheduler: _Scheduler,
     running: dict[Future[FetchResult], tuple[str, FetchRequest]],
-    workers: int,
+    concurrency: int,
 ) -> None:
-    while len(running) < workers:
-        batch = scheduler.ready(workers - len(running))
+    while len(running) < concurrency:
+        batch = scheduler.ready(concurrency - len(running))
         if not batch:
             return
         for host, request in batch:

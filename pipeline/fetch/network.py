@@ -7,7 +7,7 @@ the current request's total deadline: a server dripping one byte per read
 timeout, in the headers or the body, is cut off at the deadline.
 
 The request's budget travels in a context variable: httpcore runs a sync
-request entirely in the calling thread, and ``fetch_many`` worker threads
+request entirely in the calling thread, and ``fetch_many`` threads
 each have their own context.
 """
 

@@ -149,7 +149,7 @@ class PendingParse:
         self._pending.add_done_callback(lambda _: fn(self))
 
     def result(self) -> ParsedFeed:
-        """The parsed feed; ``parse_timeout`` or ``parse_failed`` if the worker gave none."""
+        """The parsed feed; ``parse_timeout`` or ``parse_failed`` if the pool process gave none."""
         outcome = self._pending.outcome()
         if outcome.ok and outcome.value is not None:
             return outcome.value
@@ -159,13 +159,13 @@ class PendingParse:
         )
         if outcome.failure == "timeout":
             return _failed(
-                "parse_timeout", f"no result within {self._deadline_s:g} s; worker replaced"
+                "parse_timeout", f"no result within {self._deadline_s:g} s; pool process replaced"
             )
-        return _failed("parse_failed", f"worker {outcome.failure}: {outcome.detail}")
+        return _failed("parse_failed", f"pool process {outcome.failure}: {outcome.detail}")
 
 
 class ParserPool:
-    """:func:`parse_feed` in worker processes with a per-feed deadline.
+    """:func:`parse_feed` in pool processes with a per-feed deadline.
 
     feedparser has inputs that take minutes (a quadratic author regex); a feed
     that outlives ``deadline_s`` comes back as ``parse_timeout`` and its worker

@@ -176,5 +176,5 @@ def test_memory_limit_turns_a_runaway_task_into_an_error() -> None:
 
 
 def test_pool_rejects_nonsense_settings() -> None:
-    with pytest.raises(ValueError, match="workers"):
+    with pytest.raises(ValueError, match="need processes >= 1"):
         isolation.DeadlinePool(0)
