@@ -8,7 +8,9 @@ from pathlib import Path
 import click
 
 from pipeline.cli.common import (
+    EXIT_CONFIG,
     echo_json,
+    fail,
     get_config,
     get_settings,
     redact,
@@ -78,6 +80,54 @@ def config_check() -> None:
         f"ok: {len(config.feeds.feeds)} feeds, {len(config.outlets.outlets)} outlets, "
         f"rules version {config.compiled_rules.version}"
     )
+
+
+@config_group.command("where")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def config_where(as_json: bool) -> None:
+    """Which file each configuration comes from: $VRIC_CONFIG_DIR, the
+    working directory or the defaults shipped in the package."""
+    from pipeline.config import CONFIG_FILES, SETTINGS_FILE, locate
+
+    rows = []
+    for name in (*CONFIG_FILES, SETTINGS_FILE):
+        found = locate(name)
+        origin = found.origin
+        if name == SETTINGS_FILE and found.path is None:
+            origin = "built-in defaults"
+        path = str(found.path.resolve()) if found.path else None
+        rows.append({"file": name, "from": origin, "path": path})
+    if as_json:
+        echo_json(rows)
+        return
+    for row in rows:
+        click.echo(f"{row['file']}: {row['from']}" + (f": {row['path']}" if row["path"] else ""))
+
+
+@config_group.command("init")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def config_init(directory: Path) -> None:
+    """Write editable copies of the packaged feeds.yaml, outlets.yaml and
+    rules.yaml into DIRECTORY (created if missing). Existing files are never
+    overwritten: the command refuses (exit 2) and writes nothing.
+
+    Then point VRIC_CONFIG_DIR at DIRECTORY, or run vric from it.
+    """
+    from pipeline.config import CONFIG_FILES, DEFAULTS_DIR
+
+    if directory.exists() and not directory.is_dir():
+        fail(f"{directory} is not a folder", EXIT_CONFIG)
+    existing = [name for name in CONFIG_FILES if (directory / name).exists()]
+    if existing:
+        names = ", ".join(existing)
+        fail(f"{directory} already has {names}; nothing written (edit them or pick another folder)",
+             EXIT_CONFIG)  # fmt: skip
+    directory.mkdir(parents=True, exist_ok=True)
+    for name in CONFIG_FILES:
+        with (directory / name).open("xb") as out:  # never replaces a file
+            out.write((DEFAULTS_DIR / name).read_bytes())
+        click.echo(f"wrote {directory / name}")
+    click.echo(f"use them with: export VRIC_CONFIG_DIR={directory.resolve()}")
 
 
 @click.command("run")
