@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -17,6 +18,8 @@ from pipeline.cli.common import (
     run_guarded,
 )
 from pipeline.cli.render import print_cycle, print_table, working
+from pipeline.config.settings import Settings
+from pipeline.errors import ConfigError
 
 
 @click.command("init")
@@ -291,14 +294,16 @@ def feeds_status(as_json: bool) -> None:
     def act() -> None:
         from pipeline.ingest.runtime import open_store
 
-        store = open_store(get_settings(), mode="read")
+        settings = get_settings()
+        store = open_store(settings, mode="read")
         counts = store.entry_counts_since(datetime.now(UTC) - timedelta(days=7))
         rows = [
             {
                 "key": f.key,
                 "url": redact(f.url),
                 "outlet": f.outlet,
-                "state": f.state,
+                # Synced but never fetched: "new", like a feed not yet in the database.
+                "state": "new" if f.last_attempt is None and f.state == "ok" else f.state,
                 "error_code": f.last_error_code,
                 "error": f.last_error,
                 "failures": f.failures,
@@ -311,6 +316,8 @@ def feeds_status(as_json: bool) -> None:
             }
             for f in store.feeds()
         ]
+        rows += _unsynced_feeds({r["key"] for r in rows}, settings)
+        rows.sort(key=lambda r: str(r["key"]))
         if as_json:
             echo_json(rows)
             return
@@ -318,6 +325,43 @@ def feeds_status(as_json: bool) -> None:
         print_table(cols, rows)
 
     run_guarded(act)
+
+
+def _unsynced_feeds(known: set[str], settings: Settings) -> list[dict[str, Any]]:
+    """Configured feeds the database has not seen yet (before the first cycle).
+
+    A broken configuration only costs these rows: the database's feeds still show.
+    """
+    from pipeline.config import load_config
+
+    try:
+        config = load_config(settings=settings)
+    except ConfigError as exc:
+        click.echo(
+            f"vric: configuration has {len(exc.problems)} problem(s) (see `vric config check`); "
+            "showing the database's feeds only",
+            err=True,
+        )
+        return []
+    return [
+        {
+            "key": f.id,
+            "url": redact(f.url),
+            "outlet": f.outlet,
+            "state": "new",
+            "error_code": None,
+            "error": None,
+            "failures": 0.0,
+            "last_attempt": None,
+            "last_success": None,
+            "last_status": None,
+            "items_7d": 0,
+            "next_due": None,
+            "enabled": f.enabled,
+        }
+        for f in config.feeds.feeds
+        if f.id not in known
+    ]
 
 
 core_commands = [
