@@ -297,7 +297,7 @@ def feeds_status(as_json: bool) -> None:
         settings = get_settings()
         store = open_store(settings, mode="read")
         counts = store.entry_counts_since(datetime.now(UTC) - timedelta(days=7))
-        rows = [
+        rows: list[dict[str, Any]] = [
             {
                 "key": f.key,
                 "url": redact(f.url),
@@ -316,7 +316,7 @@ def feeds_status(as_json: bool) -> None:
             }
             for f in store.feeds()
         ]
-        rows += _unsynced_feeds({r["key"] for r in rows}, settings)
+        rows += _unsynced_feeds({str(r["key"]) for r in rows}, settings)
         rows.sort(key=lambda r: str(r["key"]))
         if as_json:
             echo_json(rows)
