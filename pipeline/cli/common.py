@@ -30,8 +30,14 @@ T = TypeVar("T")
 __all__ = ["printable", "redact", "setup_logging"]
 
 
+def one_line(text: str) -> str:
+    """A message on one clean line: line breaks (a database driver's multi-line
+    error) become spaces, other control characters are escaped."""
+    return printable(" ".join(text.split()))
+
+
 def fail(message: str, code: int) -> NoReturn:
-    click.echo(f"vric: {printable(message)}", err=True)
+    click.echo(f"vric: {one_line(message)}", err=True)
     sys.exit(code)
 
 
@@ -41,7 +47,7 @@ def run_guarded(action: Callable[[], T]) -> T:
         return action()
     except ConfigError as exc:
         for line in exc.problems or [str(exc)]:
-            click.echo(printable(line), err=True)
+            click.echo(one_line(line), err=True)
         sys.exit(EXIT_CONFIG)
     except (NoDatabase, OutputRefused) as exc:
         fail(str(exc), EXIT_CONFIG)

@@ -4,17 +4,22 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import click
 
 from pipeline.cli.common import (
+    EXIT_CONFIG,
     echo_json,
+    fail,
     get_config,
     get_settings,
     redact,
     run_guarded,
 )
 from pipeline.cli.render import print_cycle, print_table, working
+from pipeline.config.settings import Settings
+from pipeline.errors import ConfigError
 
 
 @click.command("init")
@@ -78,6 +83,54 @@ def config_check() -> None:
         f"ok: {len(config.feeds.feeds)} feeds, {len(config.outlets.outlets)} outlets, "
         f"rules version {config.compiled_rules.version}"
     )
+
+
+@config_group.command("where")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def config_where(as_json: bool) -> None:
+    """Which file each configuration comes from: $VRIC_CONFIG_DIR, the
+    working directory or the defaults shipped in the package."""
+    from pipeline.config import CONFIG_FILES, SETTINGS_FILE, locate
+
+    rows = []
+    for name in (*CONFIG_FILES, SETTINGS_FILE):
+        found = locate(name)
+        origin = found.origin
+        if name == SETTINGS_FILE and found.path is None:
+            origin = "built-in defaults"
+        path = str(found.path.resolve()) if found.path else None
+        rows.append({"file": name, "from": origin, "path": path})
+    if as_json:
+        echo_json(rows)
+        return
+    for row in rows:
+        click.echo(f"{row['file']}: {row['from']}" + (f": {row['path']}" if row["path"] else ""))
+
+
+@config_group.command("init")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def config_init(directory: Path) -> None:
+    """Write editable copies of the packaged feeds.yaml, outlets.yaml and
+    rules.yaml into DIRECTORY (created if missing). Existing files are never
+    overwritten: the command refuses (exit 2) and writes nothing.
+
+    Then point VRIC_CONFIG_DIR at DIRECTORY, or run vric from it.
+    """
+    from pipeline.config import CONFIG_FILES, DEFAULTS_DIR
+
+    if directory.exists() and not directory.is_dir():
+        fail(f"{directory} is not a folder", EXIT_CONFIG)
+    existing = [name for name in CONFIG_FILES if (directory / name).exists()]
+    if existing:
+        names = ", ".join(existing)
+        fail(f"{directory} already has {names}; nothing written (edit them or pick another folder)",
+             EXIT_CONFIG)  # fmt: skip
+    directory.mkdir(parents=True, exist_ok=True)
+    for name in CONFIG_FILES:
+        with (directory / name).open("xb") as out:  # never replaces a file
+            out.write((DEFAULTS_DIR / name).read_bytes())
+        click.echo(f"wrote {directory / name}")
+    click.echo(f"use them with: export VRIC_CONFIG_DIR={directory.resolve()}")
 
 
 @click.command("run")
@@ -241,14 +294,16 @@ def feeds_status(as_json: bool) -> None:
     def act() -> None:
         from pipeline.ingest.runtime import open_store
 
-        store = open_store(get_settings(), mode="read")
+        settings = get_settings()
+        store = open_store(settings, mode="read")
         counts = store.entry_counts_since(datetime.now(UTC) - timedelta(days=7))
-        rows = [
+        rows: list[dict[str, Any]] = [
             {
                 "key": f.key,
                 "url": redact(f.url),
                 "outlet": f.outlet,
-                "state": f.state,
+                # Synced but never fetched: "new", like a feed not yet in the database.
+                "state": "new" if f.last_attempt is None and f.state == "ok" else f.state,
                 "error_code": f.last_error_code,
                 "error": f.last_error,
                 "failures": f.failures,
@@ -261,6 +316,8 @@ def feeds_status(as_json: bool) -> None:
             }
             for f in store.feeds()
         ]
+        rows += _unsynced_feeds({str(r["key"]) for r in rows}, settings)
+        rows.sort(key=lambda r: str(r["key"]))
         if as_json:
             echo_json(rows)
             return
@@ -268,6 +325,43 @@ def feeds_status(as_json: bool) -> None:
         print_table(cols, rows)
 
     run_guarded(act)
+
+
+def _unsynced_feeds(known: set[str], settings: Settings) -> list[dict[str, Any]]:
+    """Configured feeds the database has not seen yet (before the first cycle).
+
+    A broken configuration only costs these rows: the database's feeds still show.
+    """
+    from pipeline.config import load_config
+
+    try:
+        config = load_config(settings=settings)
+    except ConfigError as exc:
+        click.echo(
+            f"vric: configuration has {len(exc.problems)} problem(s) (see `vric config check`); "
+            "showing the database's feeds only",
+            err=True,
+        )
+        return []
+    return [
+        {
+            "key": f.id,
+            "url": redact(f.url),
+            "outlet": f.outlet,
+            "state": "new",
+            "error_code": None,
+            "error": None,
+            "failures": 0.0,
+            "last_attempt": None,
+            "last_success": None,
+            "last_status": None,
+            "items_7d": 0,
+            "next_due": None,
+            "enabled": f.enabled,
+        }
+        for f in config.feeds.feeds
+        if f.id not in known
+    ]
 
 
 core_commands = [

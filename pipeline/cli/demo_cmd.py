@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from pipeline.cli.common import run_guarded
+from pipeline.cli.common import echo_json, run_guarded
 from pipeline.cli.render import console, print_counts
 
 
@@ -20,7 +20,8 @@ from pipeline.cli.render import console, print_counts
     help="Folder for the demo database, CSV and bundle: new, empty, or an earlier "
     "demo's (replaced); any other folder is refused.",
 )
-def demo_command(out_dir: Path) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON document.")
+def demo_command(out_dir: Path, as_json: bool) -> None:
     """Serve the bundled corpus on 127.0.0.1, run one full cycle into a fresh
     SQLite database, and write the period's CSV and bundle. Needs no internet."""
 
@@ -28,6 +29,9 @@ def demo_command(out_dir: Path) -> None:
         from pipeline.demo.cycle import DEMO_PERIOD, run_demo
 
         s = run_demo(out_dir)
+        if as_json:
+            echo_json(s.as_dict())
+            return
         r = s.report
         print_counts(
             "demo cycle",
@@ -49,6 +53,7 @@ def demo_command(out_dir: Path) -> None:
         print_counts("candidates per topic", dict(s.topics.most_common()))
         if r.skipped or r.errors:
             print_counts("skipped or failed (reason: count)", {**r.skipped, **r.errors})
+        print_counts("from entries queued to articles stored", s.entry_gap())
         console.print(f"database: {s.database}")
         console.print(f"CSV: {s.csv_path} ({s.csv_rows} rows)")
         if s.bundle:

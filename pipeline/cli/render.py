@@ -34,18 +34,34 @@ def _fmt(value: Any) -> str:
 
 
 def print_table(columns: Sequence[str], rows: Sequence[Mapping[str, Any]], title: str = "") -> None:
-    table = Table(title=title or None, show_lines=False)
+    """A table that fits the terminal (80 columns when piped): long values such
+    as URLs fold onto the next line instead of being cut to ``http://127.…``;
+    a row separator keeps folded rows apart. One row too wide for the terminal
+    (``outlets lookup``) is shown as field/value lines instead."""
+    if len(rows) == 1 and _folds(columns, rows):
+        print_counts(title, {c: rows[0].get(c) for c in columns}, header=("field", "value"))
+        return
+    table = Table(title=title or None, show_lines=_folds(columns, rows))
     for col in columns:
-        table.add_column(col)
+        table.add_column(col, overflow="fold")
     for row in rows:
         table.add_row(*(_fmt(row.get(c)) for c in columns))
     console.print(table)
 
 
-def print_counts(title: str, counts: Mapping[str, Any]) -> None:
-    table = Table(title=title)
-    table.add_column("what")
-    table.add_column("count", justify="right")
+def _folds(columns: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> bool:
+    widths = [max([len(c), *(len(_fmt(r.get(c))) for r in rows)]) for c in columns]
+    return sum(widths) + 3 * len(columns) + 1 > console.width
+
+
+def print_counts(
+    title: str, counts: Mapping[str, Any], header: tuple[str, str] = ("what", "count")
+) -> None:
+    table = Table(title=title or None)
+    table.add_column(header[0], overflow="fold")
+    table.add_column(
+        header[1], justify="right" if header[1] == "count" else "left", overflow="fold"
+    )
     for key, value in counts.items():
         table.add_row(printable(str(key)), _fmt(value))
     console.print(table)

@@ -119,11 +119,33 @@ def reextract_command(period: str, as_json: bool) -> None:
 
         config = get_config()
         store = open_store(config.settings, mode="write")
+        _say_if_nothing_kept(store, period, config.settings.ingest.keep_raw_html_days)
         with ExtractorPool(extract_processes(config.settings)) as pool:
             changes = list(track(reextract(store, config, period, pool), "re-extracting"))
         _print_changes(changes, as_json, f"period {period}")
 
     run_guarded(act)
+
+
+def _say_if_nothing_kept(store: Any, period: str, keep_days: int) -> None:
+    """Without kept raw HTML there is nothing to re-extract: say so and how to keep it."""
+    pages = store.raw_pages(period)
+    try:
+        if next(pages, None) is not None:
+            return
+    finally:
+        pages.close()
+    why = (
+        "ingest.keep_raw_html_days is 0, so pages are not kept"
+        if keep_days == 0
+        else f"pages are kept for {keep_days} days only"
+    )
+    click.echo(
+        f"vric: no raw HTML kept for {period} ({why}); to re-extract later, set "
+        "ingest.keep_raw_html_days in settings.yaml (e.g. 30) before collecting. "
+        "Re-tagging only.",
+        err=True,
+    )
 
 
 def _print_changes(changes: list[Any], as_json: bool, what: str) -> None:

@@ -14,12 +14,14 @@ package (``pipeline/config/defaults/``; settings have their defaults in code).
 
 from __future__ import annotations
 
+import difflib
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, get_args
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -119,16 +121,85 @@ def format_loc(loc: tuple[int | str, ...]) -> str:
     return out or "(top level)"
 
 
-def _error_lines(filename: str, exc: ValidationError) -> list[str]:
+_ENTRY = re.compile(r"^(\w+)\[(\d+)\]")
+
+
+def name_entry(data: Any, line: str) -> str:
+    """``feeds[2].url: ...`` → ``feeds[2] (id ru_rt_es).url: ...``: the position
+    alone is hard to find in a long file, the id is what a person searches for."""
+    match = _ENTRY.match(line)
+    if match is None or not isinstance(data, dict):
+        return line
+    items = data.get(match[1])
+    index = int(match[2])
+    if not isinstance(items, list) or index >= len(items) or not isinstance(items[index], dict):
+        return line
+    item = items[index]
+    for key in ("id", "host"):
+        if isinstance(item.get(key), str) and item[key]:
+            label = "id" if key == "id" else "host"
+            return f"{line[: match.end()]} ({label} {item[key]}){line[match.end() :]}"
+    return line
+
+
+def _field_names(model: type[BaseModel], seen: set[type[BaseModel]] | None = None) -> set[str]:
+    """Every key any model reachable from ``model`` accepts (for "did you mean")."""
+    seen = set() if seen is None else seen
+    if model in seen:
+        return set()
+    seen.add(model)
+    names: set[str] = set()
+    for name, field in model.model_fields.items():
+        names.add(field.alias or name)
+        stack = [field.annotation]
+        while stack:
+            tp = stack.pop()
+            if isinstance(tp, type) and issubclass(tp, BaseModel):
+                names |= _field_names(tp, seen)
+            stack.extend(get_args(tp))
+    return names
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def plain_message(err: Mapping[str, Any], known_keys: set[str]) -> str:
+    """Pydantic's message in the words of the file's author."""
+    kind, loc = err["type"], tuple(err["loc"])
+    key = loc[-1] if loc else ""
+    if kind == "extra_forbidden":
+        close = difflib.get_close_matches(str(key), sorted(known_keys), n=1, cutoff=0.75)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        return f"unknown key {key!r}{hint}"
+    if kind == "missing":
+        return f"required key {key!r} is missing"
+    if kind == "literal_error":
+        return f"{_short(err['input'])} is not allowed; use {err['ctx']['expected']}"
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    if kind.endswith(("_type", "_parsing")) or kind.startswith(("greater", "less", "string_")):
+        return f"{msg[0].lower()}{msg[1:]}, got {_short(err['input'])}"
+    return msg
+
+
+def error_lines(
+    filename: str, exc: ValidationError, model: type[BaseModel], data: Any
+) -> list[str]:
+    """One line per pydantic error: file, entry (position and id), field, plain words."""
+    known = _field_names(model)
     lines = []
     for err in exc.errors():
-        msg = str(err["msg"]).removeprefix("Value error, ")
-        lines.append(f"{filename}: {format_loc(tuple(err['loc']))}: {msg}")
+        loc = tuple(err["loc"])
+        where = name_entry(data, format_loc(loc[:-1] if err["type"] == "missing" and loc else loc))
+        if err["type"] == "missing" and loc[:-1] == ():
+            where = "(top level)"
+        lines.append(f"{filename}: {where}: {plain_message(err, known)}")
     return lines
 
 
 def read_yaml(path: Path) -> Any:
-    """Parse one YAML file; syntax errors become ConfigError lines."""
+    """Parse one YAML file; syntax errors become one clean ConfigError line."""
     try:
         with path.open("rb") as fh:
             return yaml.load(fh, Loader=_SafeLoader)  # noqa: S506 - a safe loader
@@ -136,16 +207,77 @@ def read_yaml(path: Path) -> Any:
         raise ConfigError([f"{path.name}: file not found in {path.parent}"]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}: " if mark is not None else ""
-        raise ConfigError([f"{path.name}: {where}not valid YAML ({exc})"]) from None
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+        parts = [getattr(exc, "problem", None), getattr(exc, "context", None)]
+        what = "; ".join(str(p) for p in parts if p) or str(exc)
+        raise ConfigError(
+            [f"{path.name}: {where}not valid YAML: {' '.join(what.split())}"]
+        ) from None
+
+
+@dataclass
+class Partial:
+    """A file validated as far as it goes: the schema problems, and the model of
+    the entries that passed (``kept[key]`` maps its list positions back to the
+    file's) so cross-entry checks still run in the same pass."""
+
+    data: Any
+    problems: list[str]
+    model: Any = None
+    kept: dict[str, list[int]] | None = None
+    dropped: dict[str, set[str]] | None = None
+
+    def remap(self, line: str) -> str:
+        """A cross-check line of the pruned model, in the file's positions and with ids."""
+        for key, positions in (self.kept or {}).items():
+            line = re.sub(
+                rf"\b{key}\[(\d+)\]",
+                lambda m, p=positions, k=key: f"{k}[{p[int(m[1])]}]",  # type: ignore[misc]
+                line,
+            )
+        return name_entry(self.data, line)
+
+
+def validate_partial(path: Path, model: type[M]) -> Partial:
+    """Validate; on errors drop the entries that failed and validate the rest."""
+    data = read_yaml(path)
+    data = data if data is not None else {}
+    try:
+        return Partial(data, [], model.model_validate(data), {}, {})
+    except ValidationError as exc:
+        problems = error_lines(path.name, exc, model, data)
+        errors = exc.errors()
+    if not isinstance(data, dict):
+        return Partial(data, problems)
+    bad: dict[str, set[int | str]] = {}
+    for err in errors:
+        loc = tuple(err["loc"])
+        if len(loc) >= 2 and isinstance(data.get(loc[0]), list | dict):
+            bad.setdefault(str(loc[0]), set()).add(loc[1])
+        else:
+            return Partial(data, problems)  # a top-level problem: nothing to cross-check
+    pruned, kept, dropped = dict(data), {}, {}
+    for key, entries in bad.items():
+        value = data[key]
+        if isinstance(value, list):
+            kept[key] = [i for i in range(len(value)) if i not in entries]
+            pruned[key] = [value[i] for i in kept[key]]
+        else:
+            dropped[key] = {str(k) for k in entries}
+            pruned[key] = {k: v for k, v in value.items() if k not in entries}
+    try:
+        return Partial(data, problems, model.model_validate(pruned), kept, dropped)
+    except ValidationError:
+        return Partial(data, problems)
 
 
 def validate_file(path: Path, model: type[M]) -> M:
     data = read_yaml(path)
+    data = data if data is not None else {}
     try:
-        return model.model_validate(data if data is not None else {})
+        return model.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(_error_lines(path.name, exc)) from None
+        raise ConfigError(error_lines(path.name, exc, model, data)) from None
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
@@ -167,17 +299,36 @@ def load_rules(path: Path | None = None, env: Mapping[str, str] | None = None) -
     from pipeline.config.rules_schema import RulesFile, rules_problems
 
     path = path or config_path("rules.yaml", env)
-    rules = validate_file(path, RulesFile)
-    problems = rules_problems(rules)
+    part = validate_partial(path, RulesFile)
+    problems = list(part.problems)
+    if part.model is not None:
+        dropped = part.dropped or {}
+        gone = dropped.get("tags", set()) | dropped.get("groups", set())
+        problems += [
+            f"{path.name}: {part.remap(p)}"
+            for p in rules_problems(part.model)
+            if not _about_dropped(p, gone)
+        ]
     if problems:
-        raise ConfigError([f"{path.name}: {p}" for p in problems])
-    return rules
+        raise ConfigError(problems)
+    return part.model
+
+
+def _about_dropped(problem: str, names: set[str]) -> bool:
+    """A reference to an entry that failed the schema is not unknown, only broken."""
+    return any(
+        f"unknown tag {n!r}" in problem
+        or f"unknown group {n!r}" in problem
+        or problem.startswith(f"sections.actors.{n}:")
+        for n in names
+    )
 
 
 def load_config(
     env: Mapping[str, str] | None = None, *, settings: Settings | None = None
 ) -> Config:
-    """Load and validate all configuration; every problem of every file at once."""
+    """Load and validate all configuration; every problem of every file at once:
+    schema problems and references (unknown outlet ids, unknown tags) together."""
     from pipeline.config.feeds_schema import FeedsFile, feed_problems
     from pipeline.config.outlets_schema import OutletsFile, outlet_problems
 
@@ -185,20 +336,51 @@ def load_config(
     problems: list[str] = []
     settings = settings or _collect(problems, lambda: load_settings(env))
 
-    def load(name: str, model: type[M]) -> M | None:
-        return _collect(problems, lambda: validate_file(config_path(name, env), model))
+    def load(name: str, model: type[M]) -> Partial | None:
+        part: Partial | None = _collect(
+            problems, lambda: validate_partial(config_path(name, env), model)
+        )
+        if part is not None:
+            problems.extend(part.problems)
+        return part
 
     outlets = load("outlets.yaml", OutletsFile)
     feeds = load("feeds.yaml", FeedsFile)
     rules = _collect(problems, lambda: load_rules(config_path("rules.yaml", env)))
-    if outlets is not None:
-        problems += [f"outlets.yaml: {p}" for p in outlet_problems(outlets)]
-    if feeds is not None and outlets is not None:
-        ids = {o.id for o in outlets.outlets}
-        problems += [f"feeds.yaml: {p}" for p in feed_problems(feeds, ids)]
-    if problems or settings is None or outlets is None or feeds is None or rules is None:
+    if outlets is not None and outlets.model is not None:
+        problems += [f"outlets.yaml: {outlets.remap(p)}" for p in outlet_problems(outlets.model)]
+    ids = _raw_ids(outlets.data) if outlets is not None else None
+    if feeds is not None and feeds.model is not None and ids is not None:
+        problems += [f"feeds.yaml: {feeds.remap(p)}" for p in feed_problems(feeds.model, ids)]
+    if feeds is not None and ids is not None:
+        problems += [f"feeds.yaml: {p}" for p in _dropped_feed_refs(feeds, ids)]
+    if problems or settings is None or rules is None:
         raise ConfigError(problems)
-    return Config(settings=settings, feeds=feeds, outlets=outlets, rules=rules)
+    assert outlets is not None and feeds is not None  # no problems: both validated
+    return Config(settings=settings, feeds=feeds.model, outlets=outlets.model, rules=rules)
+
+
+def _raw_ids(data: Any) -> set[str] | None:
+    """Outlet ids as written, broken entries included (None: the file is unreadable)."""
+    if not isinstance(data, dict) or not isinstance(data.get("outlets"), list):
+        return None
+    return {
+        o["id"] for o in data["outlets"] if isinstance(o, dict) and isinstance(o.get("id"), str)
+    }
+
+
+def _dropped_feed_refs(feeds: Partial, ids: set[str]) -> list[str]:
+    """Unknown outlet ids on feed entries that also failed the schema."""
+    raw = feeds.data.get("feeds") if isinstance(feeds.data, dict) else None
+    if not isinstance(raw, list):
+        return []
+    kept = set((feeds.kept or {}).get("feeds", range(len(raw)))) if feeds.model else set()
+    lines = []
+    for i, entry in enumerate(raw):
+        outlet = entry.get("outlet") if isinstance(entry, dict) else None
+        if i not in kept and isinstance(outlet, str) and outlet and outlet not in ids:
+            lines.append(name_entry(feeds.data, f"feeds[{i}].outlet: unknown outlet id {outlet}"))
+    return lines
 
 
 def _collect(problems: list[str], load: Any) -> Any:

@@ -51,10 +51,51 @@ class DemoSummary:
     csv_path: Path | None = None
     csv_rows: int = 0
     bundle: dict[str, Any] = field(default_factory=dict)
+    # Entries by state and reason (Store.entry_outcomes): why entries != articles.
+    outcomes: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def state_media_share(self) -> float:
         return self.state_media / self.candidates if self.candidates else 0.0
+
+    def entry_gap(self) -> dict[str, int]:
+        """From entries queued to articles stored, each step counted: entries
+        that reached an article already stored (the same URL in several feeds,
+        or a duplicate linked), then every skip reason, error code and retry."""
+        done = sum(o["entries"] for o in self.outcomes if o["state"] == "done")
+        steps = {"entries queued": sum(o["entries"] for o in self.outcomes)}
+        if done > self.articles:
+            steps["same article as another entry (several feeds, or a duplicate)"] = (
+                done - self.articles
+            )
+        for o in self.outcomes:
+            if o["state"] == "done":
+                continue
+            label = {"skipped": "skipped", "failed": "failed", "queued": "queued for a retry"}
+            what = label.get(o["state"], o["state"])
+            steps[f"{what}: {o['reason'] or 'no reason recorded'}"] = o["entries"]
+        steps["articles stored"] = self.articles
+        return steps
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "database": str(self.database),
+            "feeds": self.feeds,
+            "cycle": self.report.as_dict(),
+            "articles": self.articles,
+            "candidates": self.candidates,
+            "period": DEMO_PERIOD,
+            "actors": dict(self.actors.most_common()),
+            "topics": dict(self.topics.most_common()),
+            "state_media": self.state_media,
+            "clusters": self.clusters,
+            "syndicated": self.syndicated,
+            "opinion": self.opinion,
+            "csv": {"path": str(self.csv_path), "rows": self.csv_rows},
+            "bundle": self.bundle,
+            "entries": self.outcomes,
+            "entries_to_articles": self.entry_gap(),
+        }
 
 
 def demo_config(base: Config, server: DemoServer, out_dir: Path) -> Config:
@@ -107,6 +148,7 @@ def summarise(store: Store, config: Config, report: CycleReport, out_dir: Path) 
         report=report,
         articles=store.count_articles(),
         candidates=len(views),
+        outcomes=store.entry_outcomes(),
     )
     clusters: Counter[int] = Counter()
     for v in views:

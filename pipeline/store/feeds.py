@@ -177,6 +177,25 @@ class FeedStore(StoreBase):
                 .values(state="skipped", last_error_code=reason, updated_at=now)
             )
 
+    def entry_outcomes(self) -> list[dict[str, Any]]:
+        """Entries by state and reason (skip reason or error code), with how many
+        distinct articles they led to: why N entries became M articles."""
+        q = (
+            select(
+                entries.c.state,
+                entries.c.last_error_code,
+                func.count(),
+                func.count(entries.c.article_id.distinct()),
+            )
+            .group_by(entries.c.state, entries.c.last_error_code)
+            .order_by(entries.c.state, entries.c.last_error_code)
+        )
+        with self.read() as conn:
+            return [
+                {"state": st, "reason": code, "entries": int(n), "articles": int(a)}
+                for st, code, n, a in conn.execute(q)
+            ]
+
     def queue_depth(self) -> int:
         with self.read() as conn:
             q = select(func.count()).select_from(entries).where(entries.c.state == "queued")

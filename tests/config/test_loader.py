@@ -45,7 +45,9 @@ def test_bad_feed_url_names_file_entry_and_field(config_dir: Path) -> None:
     _edit(config_dir / "feeds.yaml", lambda d: d["feeds"][3].update(url="ftp://example.org/x"))
     with pytest.raises(ConfigError) as err:
         load_config({"VRIC_CONFIG_DIR": str(config_dir)})
-    assert "feeds.yaml: feeds[3].url: not an http(s) URL" in err.value.problems
+    assert "feeds.yaml: feeds[3] (id ru_sputnik_brasil).url: not an http(s) URL" in (
+        err.value.problems
+    )
 
 
 def test_problems_of_several_files_are_reported_together(config_dir: Path) -> None:
@@ -54,15 +56,64 @@ def test_problems_of_several_files_are_reported_together(config_dir: Path) -> No
     with pytest.raises(ConfigError) as err:
         load_config({"VRIC_CONFIG_DIR": str(config_dir)})
     text = "\n".join(err.value.problems)
-    assert "feeds.yaml: feeds[0].interval" in text
-    assert "outlets.yaml: outlets[0].cap_policy" in text
+    assert "feeds.yaml: feeds[0] (id ru_rt_es).interval" in text
+    assert "outlets.yaml: outlets[0] (id ru_rt_es).cap_policy: 'sometimes' is not allowed" in text
 
 
 def test_yaml_syntax_error_gives_the_line(config_dir: Path) -> None:
     (config_dir / "rules.yaml").write_text("tags: [unclosed\n", encoding="utf-8")
     with pytest.raises(ConfigError) as err:
         load_config({"VRIC_CONFIG_DIR": str(config_dir)})
-    assert err.value.problems[0].startswith("rules.yaml: line ")
+    (line,) = err.value.problems
+    assert line.startswith("rules.yaml: line 2, column 1: not valid YAML: ")
+    assert "\n" not in line and "\\x0a" not in line
+
+
+def test_schema_and_reference_errors_come_in_one_pass(config_dir: Path) -> None:
+    """A typo in one feed does not hide an unknown outlet id in another, nor in itself."""
+
+    def change(d):  # type: ignore[no-untyped-def]
+        d["feeds"][2]["intervall"] = d["feeds"][2].pop("interval", 60)
+        d["feeds"][5]["outlet"] = "ru_rt_espanol"
+        d["feeds"][7].update(outlet="nowhere", kind="rss2")
+
+    _edit(config_dir / "feeds.yaml", change)
+    with pytest.raises(ConfigError) as err:
+        load_config({"VRIC_CONFIG_DIR": str(config_dir)})
+    ids = [f["id"] for f in yaml.safe_load((config_dir / "feeds.yaml").read_text())["feeds"]]
+    assert sorted(err.value.problems) == sorted(
+        [
+            f"feeds.yaml: feeds[2] (id {ids[2]}).intervall: unknown key 'intervall'"
+            " (did you mean 'interval'?)",
+            f"feeds.yaml: feeds[5] (id {ids[5]}).outlet: unknown outlet id ru_rt_espanol",
+            f"feeds.yaml: feeds[7] (id {ids[7]}).kind: 'rss2' is not allowed; use 'auto', 'rss',"
+            " 'atom', 'rdf', 'json', 'sitemap', 'news_sitemap' or 'google_news'",
+            f"feeds.yaml: feeds[7] (id {ids[7]}).outlet: unknown outlet id nowhere",
+        ]
+    )
+
+
+def test_rules_schema_and_reference_errors_come_in_one_pass(config_dir: Path) -> None:
+    def change(d):  # type: ignore[no-untyped-def]
+        d["tags"]["iran"]["treshold"] = 2
+        d["tags"]["china"]["terms"][0]["ctx"] = [{"any": ["@no_such_group"]}]
+
+    _edit(config_dir / "rules.yaml", change)
+    with pytest.raises(ConfigError) as err:
+        load_config({"VRIC_CONFIG_DIR": str(config_dir)})
+    assert err.value.problems == [
+        "rules.yaml: tags.iran.treshold: unknown key 'treshold' (did you mean 'threshold'?)",
+        "rules.yaml: tags.china.terms[0].ctx: unknown group 'no_such_group'",
+    ]
+
+
+def test_a_missing_key_is_named_on_its_entry(config_dir: Path) -> None:
+    _edit(config_dir / "feeds.yaml", lambda d: d["feeds"][1].pop("outlet"))
+    with pytest.raises(ConfigError) as err:
+        load_config({"VRIC_CONFIG_DIR": str(config_dir)})
+    assert err.value.problems == [
+        "feeds.yaml: feeds[1] (id ru_rt_group): required key 'outlet' is missing"
+    ]
 
 
 def test_each_file_is_looked_up_in_the_config_dir_then_the_cwd_then_the_package(
@@ -97,7 +148,7 @@ def test_config_check_exits_2_with_one_line_per_problem(config_dir: Path, monkey
     monkeypatch.setenv("VRIC_CONFIG_DIR", str(config_dir))
     result = CliRunner().invoke(cli, ["config", "check"])
     assert result.exit_code == 2
-    assert "feeds.yaml: feeds[3].url: not an http(s) URL" in result.output
+    assert "feeds.yaml: feeds[3] (id ru_sputnik_brasil).url: not an http(s) URL" in result.output
     assert "Traceback" not in result.output
 
 

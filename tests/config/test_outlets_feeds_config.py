@@ -4,13 +4,14 @@ validate cleanly, and broken copies give one clear line per problem."""
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 import pytest
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from pipeline.config import DEFAULTS_DIR
+from pipeline.config import DEFAULTS_DIR, error_lines
 from pipeline.config.feeds_schema import FeedsFile, feed_problems, parse_interval
 from pipeline.config.outlets_schema import OutletsFile, outlet_problems
 
@@ -41,10 +42,9 @@ def validation_lines(model: type[BaseModel], data: Any) -> list[str]:
     try:
         model.model_validate(data)
     except ValidationError as exc:
-        return [
-            f"{loc_path(tuple(e['loc']))}: {str(e['msg']).removeprefix('Value error, ')}"
-            for e in exc.errors()
-        ]
+        # The loader's wording, without the file name and the entry's id.
+        lines = error_lines("x.yaml", exc, model, data)
+        return [re.sub(r" \((?:id|host) [^)]*\)", "", line.split(": ", 1)[1]) for line in lines]
     return []
 
 
@@ -112,19 +112,29 @@ def test_lookalike_that_is_also_an_outlet_is_a_duplicate(outlets_data: dict[str,
 
 
 BROKEN_OUTLET = [  # (outlet id, field, bad value, expected line after "outlets[i].")
-    ("ru_rt_es", "ownership", "state-run", "ownership: Input should be 'state-owned', "),
+    (
+        "ru_rt_es",
+        "ownership",
+        "state-run",
+        "ownership: 'state-run' is not allowed; use 'state-owned', ",
+    ),
     (
         "ru_rt_es",
         "cap_policy",
         "Count",
-        "cap_policy: Input should be 'count', 'review' or 'exclude'",
+        "cap_policy: 'Count' is not allowed; use 'count', 'review' or 'exclude'",
     ),
-    ("ru_rt_es", "controlling_state", "ussr", "controlling_state: Input should be 'russia', "),
+    (
+        "ru_rt_es",
+        "controlling_state",
+        "ussr",
+        "controlling_state: 'ussr' is not allowed; use 'russia', ",
+    ),
     (
         "ve_globovision",
         "effective",
         {"from": "2013-13-01"},
-        "effective.from: Input should be a valid date",
+        "effective.from: input should be a valid date",
     ),
     (
         "ve_globovision",
@@ -136,7 +146,7 @@ BROKEN_OUTLET = [  # (outlet id, field, bad value, expected line after "outlets[
         "bo_abi",
         "cap_policy_changes",
         [{"from": "someday", "cap_policy": "review"}],
-        "cap_policy_changes[0].from: Input should be a valid date",
+        "cap_policy_changes[0].from: input should be a valid date",
     ),
     (
         "ru_rt_es",
@@ -157,8 +167,8 @@ BROKEN_OUTLET = [  # (outlet id, field, bad value, expected line after "outlets[
         [{"prefix": "rt.com"}],
         "url_prefixes[0].prefix: a URL prefix needs host/path (put bare hosts in domains): rt.com",
     ),
-    ("ru_rt_es", "languages", ["Spanish"], "languages[0]: String should match pattern"),
-    ("ru_rt_es", "domian", ["x.com"], "domian: Extra inputs are not permitted"),
+    ("ru_rt_es", "languages", ["Spanish"], "languages[0]: string should match pattern"),
+    ("ru_rt_es", "domian", ["x.com"], "domian: unknown key 'domian' (did you mean 'domains'?)"),
 ]
 
 
@@ -226,10 +236,10 @@ BROKEN_FEED = [  # (field, bad value, expected line after "feeds[3].")
     ("interval", 0, "interval: bad interval"),
     ("interval", True, "interval: bad interval"),
     ("interval", 2.5, "interval: bad interval"),
-    ("kind", "atom1", "kind: Input should be 'auto', "),
-    ("evidence", {"code": "trust_me"}, "evidence.code: Input should be "),
-    ("max_items", 0, "max_items: Input should be greater than or equal to 1"),
-    ("enabeld", False, "enabeld: Extra inputs are not permitted"),
+    ("kind", "atom1", "kind: 'atom1' is not allowed; use 'auto', "),
+    ("evidence", {"code": "trust_me"}, "evidence.code: 'trust_me' is not allowed; use "),
+    ("max_items", 0, "max_items: input should be greater than or equal to 1, got 0"),
+    ("enabeld", False, "enabeld: unknown key 'enabeld' (did you mean 'enabled'?)"),
 ]
 
 
