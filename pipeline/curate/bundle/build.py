@@ -13,15 +13,21 @@ import json
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
-from zoneinfo import ZoneInfo
 
 from pipeline.config.rules_schema import RulesFile, Section, monitor_sections
 from pipeline.config.settings import PolicySettings, Settings
-from pipeline.curate.bundle import digest, tables, writer
-from pipeline.curate.bundle.policy import REASONS, Candidate, CapRules, Selection, select
+from pipeline.curate.bundle import charts, compose, digest, page, tables, writer
+from pipeline.curate.bundle.policy import (
+    ANTI_US_FLAG,
+    REASONS,
+    Candidate,
+    CapRules,
+    Selection,
+    select,
+)
 from pipeline.curate.export import output_error
 from pipeline.curate.views import OutletCache, effective_section, status_of
 from pipeline.errors import ConfigError, VricError
@@ -109,21 +115,44 @@ def cap_rules(p: PolicySettings) -> CapRules:
     return CapRules(p.state_media_cap, p.syndicated_counts_as_state, p.count_review_outlets)
 
 
-def _digest(src: Sources, sel: Selection, views: Mapping[int, ArticleView],
-            outlets: OutletCache, tz: str, section_map: SectionMap) -> digest.Digest:  # fmt: skip
-    zone = ZoneInfo(tz)
+def _as_of(src: Sources) -> datetime | None:
+    """The data's date: the latest article or decision of the period (never the clock)."""
+    stamps = [v.published_at for v in src.views]
+    stamps += [d["decided_at"] for d in src.decisions if d.get("decided_at")]
+    aware = [t if t.tzinfo else t.replace(tzinfo=UTC) for t in stamps]
+    return max(aware, default=None)
 
-    def item(c: Candidate) -> digest.DigestItem:
+
+def digest_model(src: Sources, sel: Selection, views: Mapping[int, ArticleView],
+                 outlets: OutletCache, settings: Settings, section_map: SectionMap,
+                 versions: Mapping[str, Any]) -> compose.DigestModel:  # fmt: skip
+    """The digest every format renders (:mod:`compose`)."""
+    rules = cap_rules(settings.policy)
+
+    def item(c: Candidate) -> compose.ItemInput:
         v = views[c.id]
-        name = outlets(v.outlet)[0] or v.outlet or v.domain or ""
-        day = v.published_at.astimezone(zone).date().isoformat()
-        return digest.DigestItem(v.title, name, v.language, day, v.url)
+        name, country = outlets(v.outlet)
+        wire = outlets(v.syndicated_from)[0] or v.syndicated_from if v.syndicated_from else None
+        also = tables.also_outlets(v, sel.collapsed.get(c.id, ()), views)
+        return compose.ItemInput(
+            id=v.id, section=c.section, title=v.title, url=v.url,
+            outlet=name or v.outlet or v.domain or "", country=country,
+            language=v.language, published_at=v.published_at, summary=v.summary,
+            counts_as_state=c.id in sel.state_ids, state_media=v.state_media,
+            controlling_state=v.controlling_state, syndicated_from=wire,
+            also=tuple(outlets(o)[0] or o for o in also), is_opinion=c.is_opinion,
+            anti_us=ANTI_US_FLAG in c.flags,
+        )  # fmt: skip
 
-    sections = tuple((s, tuple(item(c) for c in items)) for s, items in sel.by_section().items())
-    subjects = {s.name: s.label for s in section_map.sections}
-    return digest.Digest(
-        src.period.label, sections, sel.total, len(sel.state_ids), sel.cap, subjects
-    )
+    period = compose.Period(src.period.name, src.period.label, src.period.start, src.period.end)
+    pol = settings.policy
+    return compose.compose(
+        period, [(s.name, s.label) for s in section_map.sections],
+        {s: [item(c) for c in cs] for s, cs in sel.by_section().items()},
+        cap=rules.cap, tz=pol.timezone, as_of=_as_of(src), order=pol.digest_order,
+        versions=versions, cap_broken=sel.cap_broken_by_analysts,
+        feeds=compose.feed_health([(f.state, f.enabled) for f in src.feeds]),
+    )  # fmt: skip
 
 
 def _removed(sel: Selection) -> dict[str, dict[str, Any]]:
@@ -171,10 +200,12 @@ def render_bundle(
     cands = (candidate(v, sections) for v in src.views)
     sel = select(cands, cap_rules(settings.policy), sections.names)
     outlets = OutletCache(registry)
-    d = _digest(src, sel, views, outlets, settings.policy.timezone, sections)
+    d = digest_model(src, sel, views, outlets, settings, sections, versions)
     files = {f"{s}.csv": tables.section_csv(s, sel, views, outlets) for s in sections.names}
     files["digest.md"] = digest.render_markdown(d).encode("utf-8")
-    files["digest.html"] = digest.render_html(d).encode("utf-8")
+    files["digest.html"] = page.render_page(d).encode("utf-8")
+    for name, svg in charts.all_charts(d).items():
+        files[name] = svg.encode("utf-8")
     files["audit.csv"] = tables.audit_csv(src.decisions, sel, views)
     kept = [views[c.id] for c in sel.kept]
     files["coverage.csv"] = tables.coverage_csv(src.feeds, src.outlets, kept, registry)
