@@ -29,7 +29,8 @@ from tests.curate.factory import AUG, NOW, PERIOD, RULES, add_feed, config, deci
 SECTION_FILES = ["overview.csv", "russia.csv", "iran.csv", "china.csv", "medical_diplomacy.csv"]
 CHARTS = ["chart-sections.svg", "chart-state-share.svg", "chart-weeks.svg", "chart-feeds.svg"]
 ALL_FILES = sorted(
-    [*SECTION_FILES, *CHARTS, "digest.md", "digest.html", "audit.csv", "coverage.csv",
+    [*SECTION_FILES, *CHARTS, "digest.md", "digest.html", "digest.pdf", "digest.docx",
+     "audit.csv", "coverage.csv",
      "manifest.json"]
 )  # fmt: skip
 

@@ -11,15 +11,15 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
 from pipeline.config.rules_schema import RulesFile, Section, monitor_sections
 from pipeline.config.settings import PolicySettings, Settings
-from pipeline.curate.bundle import charts, compose, digest, page, tables, writer
+from pipeline.curate.bundle import charts, compose, digest, page, pdf, tables, word, writer
 from pipeline.curate.bundle.policy import (
     ANTI_US_FLAG,
     REASONS,
@@ -30,7 +30,7 @@ from pipeline.curate.bundle.policy import (
 )
 from pipeline.curate.export import output_error
 from pipeline.curate.views import OutletCache, effective_section, status_of
-from pipeline.errors import ConfigError, VricError
+from pipeline.errors import ConfigError, OutputError, VricError
 from pipeline.periods import parse_period
 from pipeline.store import ArticleView
 from pipeline.store.curation import FeedCoverage, OutletCoverage
@@ -40,6 +40,20 @@ logger = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_CAP_BROKEN = 0, 3
 MANIFEST = "manifest.json"
+FORMATS = ("html", "md", "pdf", "docx", "csv")  # --formats; the default is all of them
+
+
+def parse_formats(text: str | None) -> frozenset[str] | None:
+    """``"html,pdf"`` → the set; None (all that can be made) for None or "";
+    ConfigError for an unknown name."""
+    if not text:
+        return None
+    names = {n.strip().lower() for n in text.split(",") if n.strip()}
+    unknown = sorted(names - set(FORMATS))
+    if unknown or not names:
+        raise ConfigError([f"bundle: --formats: unknown format {', '.join(unknown) or text!r} "
+                           f"(choose from {','.join(FORMATS)})"])  # fmt: skip
+    return frozenset(names)
 
 
 class BundleConfig(Protocol):
@@ -60,6 +74,7 @@ class Rendered:
     files: dict[str, bytes]  # name → content, manifest.json last
     manifest: dict[str, Any]
     exit_code: int
+    unavailable: Mapping[str, str] = field(default_factory=dict)  # format → "code: reason"
 
 
 @dataclass(frozen=True)
@@ -194,25 +209,67 @@ def render_bundle(
     sections: SectionMap,
     versions: Mapping[str, Any],
     now: datetime,
+    formats: Collection[str] | None = None,
 ) -> Rendered:
-    """Every file of the bundle from its sources (pure but for ``now``)."""
+    """Every file of the bundle from its sources (pure but for ``now``).
+
+    ``formats`` (of :data:`FORMATS`) limits the files; None means all that can
+    be made: without WeasyPrint's libraries the PDF is left out and named in
+    ``unavailable``, while an explicit ``pdf`` raises OutputError(pdf_unavailable).
+    """
     views = {v.id: v for v in src.views}
     cands = (candidate(v, sections) for v in src.views)
     sel = select(cands, cap_rules(settings.policy), sections.names)
     outlets = OutletCache(registry)
     d = digest_model(src, sel, views, outlets, settings, sections, versions)
-    files = {f"{s}.csv": tables.section_csv(s, sel, views, outlets) for s in sections.names}
-    files["digest.md"] = digest.render_markdown(d).encode("utf-8")
-    files["digest.html"] = page.render_page(d).encode("utf-8")
-    for name, svg in charts.all_charts(d).items():
-        files[name] = svg.encode("utf-8")
-    files["audit.csv"] = tables.audit_csv(src.decisions, sel, views)
-    kept = [views[c.id] for c in sel.kept]
-    files["coverage.csv"] = tables.coverage_csv(src.feeds, src.outlets, kept, registry)
+    wanted = set(formats) if formats is not None else set(FORMATS)
+    files: dict[str, bytes] = {}
+    if "csv" in wanted:
+        files.update({f"{s}.csv": tables.section_csv(s, sel, views, outlets)
+                      for s in sections.names})  # fmt: skip
+    if "md" in wanted:
+        files["digest.md"] = digest.render_markdown(d).encode("utf-8")
+    html_text = page.render_page(d)
+    if "html" in wanted:
+        files["digest.html"] = html_text.encode("utf-8")
+        files.update({n: svg.encode("utf-8") for n, svg in charts.all_charts(d).items()})
+    unavailable: dict[str, str] = {}
+    if "pdf" in wanted:
+        reason = pdf.available()
+        if reason and formats is not None:  # asked for explicitly: the bundle fails
+            raise OutputError("pdf_unavailable", f"bundle: cannot make digest.pdf: {reason}")
+        if reason:
+            unavailable["pdf"] = f"pdf_unavailable: {reason}"
+        else:
+            files["digest.pdf"] = pdf.render_pdf(html_text)
+    if "docx" in wanted:
+        files["digest.docx"] = word.render_docx(d)
+    if "csv" in wanted:
+        files["audit.csv"] = tables.audit_csv(src.decisions, sel, views)
+        kept = [views[c.id] for c in sel.kept]
+        files["coverage.csv"] = tables.coverage_csv(src.feeds, src.outlets, kept, registry)
     manifest = _manifest(src, sel, settings, versions, files, now)
+    manifest["formats"] = [f for f in FORMATS if f in wanted and f not in unavailable]
+    manifest["unavailable"] = unavailable
     text = json.dumps(manifest, ensure_ascii=False, indent=2) + "\n"
     files[MANIFEST] = text.encode("utf-8")
-    return Rendered(files, manifest, manifest["exit_code"])
+    return Rendered(files, manifest, manifest["exit_code"], unavailable)
+
+
+def preview_html(store: Any, config: BundleConfig, period: str, *, now: datetime) -> str:
+    """digest.html as ``vric bundle`` would write it at ``now``, without writing
+    anything (the workbench's bundle preview). ``now`` is accepted for parity
+    with :func:`build`: the page itself depends only on the database."""
+    del now  # the digest is deterministic: only generated_at (in the manifest) uses the clock
+    settings = config.settings
+    src = read_sources(store, resolve_period(period, settings))
+    sections = SectionMap.from_rules(config.rules)
+    views = {v.id: v for v in src.views}
+    sel = select((candidate(v, sections) for v in src.views), cap_rules(settings.policy),
+                 sections.names)  # fmt: skip
+    d = digest_model(src, sel, views, OutletCache(config.registry), settings, sections,
+                     versions_of(config))  # fmt: skip
+    return page.render_page(d)
 
 
 def versions_of(config: BundleConfig) -> dict[str, Any]:
@@ -254,6 +311,7 @@ def build(
     now: datetime,
     zip: bool = False,
     wait: float | None = None,
+    formats: Collection[str] | None = None,
 ) -> tuple[Path, Path | None, Rendered]:
     settings = config.settings
     per = resolve_period(period, settings)
@@ -264,7 +322,7 @@ def build(
             writer.check_replaceable(out_dir, per.name, zip=zip)
             rendered = render_bundle(read_sources(store, per), settings, config.registry,
                                      SectionMap.from_rules(config.rules), versions_of(config),
-                                     now)  # fmt: skip
+                                     now, formats)  # fmt: skip
             path = writer.write_dir_atomic(out_dir, per.name, rendered.files)
             zipped = writer.write_zip_atomic(out_dir, per.name, rendered.files) if zip else None
     except OSError as exc:  # the previous bundle is untouched (writer.write_dir_atomic)
