@@ -8,7 +8,8 @@
      ├── ParseError         a feed body that cannot be parsed, carries ``code``
      ├── ExtractError       a page that cannot be extracted, carries ``code``
      ├── StoreError         database faults: db_busy, db_unavailable, disk_full, io_error
-     ├── OutputError        writing an export or bundle failed: disk_full, io_error
+     ├── OutputError        writing an export or bundle failed: disk_full, io_error,
+     │                      pdf_unavailable
      │    └── SchemaMismatch  the database is not at the code's migration head
      ├── ImportRowsError    a decisions file with bad rows (nothing applied)
      ├── NoDatabase         a command that only opens an existing database found none (exit 2)
@@ -96,6 +97,8 @@ _TABLE: Final = (
     _c("db_unavailable",    LOCAL,     False, "the database cannot be reached"),
     _c("disk_full",         LOCAL,     False, "no space left on the device"),
     _c("io_error",          LOCAL,     False, "an input/output error"),
+    _c("pdf_unavailable",   LOCAL,     False, "PDF output needs WeasyPrint's system libraries "
+                                              "(pango); the other files are written"),
 )  # fmt: skip
 
 CODES: Final[Mapping[str, ErrorCode]] = {row.code: row for row in _TABLE}

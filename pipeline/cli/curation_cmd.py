@@ -101,12 +101,19 @@ def refuse(problems: list[str]) -> NoReturn:
     "--wait", type=click.FloatRange(min=0), metavar="SECONDS",
     help="If another run is writing this bundle, wait up to SECONDS instead of exiting 4.",
 )  # fmt: skip
+@click.option(
+    "--formats", metavar="LIST",
+    help="Comma-separated subset of html,md,pdf,docx,csv (default: all that can be made; "
+    "without WeasyPrint's libraries the PDF is skipped with a warning, unless asked for here).",
+)  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print the manifest as JSON.")
 def bundle_command(
-    period: str, out_dir: Path, as_zip: bool, wait: float | None, as_json: bool
-) -> None:
-    """Write the period bundle OUT/PERIOD/: a CSV per section, digest.md and
-    digest.html, audit.csv, coverage.csv and manifest.json.
+    period: str, out_dir: Path, as_zip: bool, wait: float | None, formats: str | None,
+    as_json: bool,
+) -> None:  # fmt: skip
+    """Write the period bundle OUT/PERIOD/: a CSV per section, the digest as
+    digest.html, digest.pdf, digest.docx and digest.md with its SVG charts,
+    audit.csv, coverage.csv and manifest.json.
 
     Exit codes: 0 written; 1 failed (database, disk); 2 bad configuration or
     period; 3 written, but analyst inclusions alone break the state-media
@@ -115,13 +122,17 @@ def bundle_command(
 
     def act() -> int:
         from pipeline.curate.bundle import build_bundle
+        from pipeline.curate.bundle.build import parse_formats
         from pipeline.ingest.runtime import open_store
 
+        wanted = parse_formats(formats)
         config = get_config()
         store = open_store(config.settings, mode="write")
         with working(f"building the {period} bundle"):
             result = build_bundle(store, config, period, out_dir, now=datetime.now(UTC),
-                                  zip=as_zip, wait=wait)  # fmt: skip
+                                  zip=as_zip, wait=wait, formats=wanted)  # fmt: skip
+        for reason in result.unavailable.values():
+            click.echo(f"vric: {printable(reason)}; the other files were written", err=True)
         m = result.manifest
         if as_json:
             echo_json(m)

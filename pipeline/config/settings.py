@@ -57,6 +57,8 @@ class PolicySettings(BaseModel):
     state_media_cap: float = Field(0.20, ge=0, le=1)
     syndicated_counts_as_state: bool = True
     count_review_outlets: bool = True
+    # The digest's order within a section (the rank still decides what the cap keeps).
+    digest_order: Literal["newest_first", "oldest_first", "rank"] = "newest_first"
 
     @field_validator("timezone")
     @classmethod

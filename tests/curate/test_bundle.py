@@ -27,9 +27,12 @@ from pipeline.store import Store
 from tests.curate.factory import AUG, NOW, PERIOD, RULES, add_feed, config, decide, save
 
 SECTION_FILES = ["overview.csv", "russia.csv", "iran.csv", "china.csv", "medical_diplomacy.csv"]
+CHARTS = ["chart-sections.svg", "chart-state-share.svg", "chart-weeks.svg", "chart-feeds.svg"]
 ALL_FILES = sorted(
-    [*SECTION_FILES, "digest.md", "digest.html", "audit.csv", "coverage.csv", "manifest.json"]
-)
+    [*SECTION_FILES, *CHARTS, "digest.md", "digest.html", "digest.pdf", "digest.docx",
+     "audit.csv", "coverage.csv",
+     "manifest.json"]
+)  # fmt: skip
 
 
 def seed(store: Store) -> dict[str, int]:
@@ -234,7 +237,7 @@ def test_digest_is_headed_like_the_monitor(store: Store, tmp_path: Path) -> None
     assert "## Media reports on Russia in LAC from August to September 2021" in md
     assert (
         "- [Rusia dona vacunas a Nicaragua](<https://actualidad.rt.com/a1>) — "
-        "RT en Español (es), 2021-08-14"
+        "RT en Español (Russia, Spanish), 2021-08-14 — **State media \\(Russia\\)**"
     ) in md
     html_text = (path / "digest.html").read_text()
     assert "Opinión: el nuevo orden" not in md and "Opinión: el nuevo orden" not in html_text

@@ -4,6 +4,9 @@ markdown-it, a CommonMark implementation) - RELIABILITY M 139-143."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+from datetime import UTC, datetime
 from html.parser import HTMLParser
 
 import pytest
@@ -12,15 +15,9 @@ from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
 from pipeline.config.rules_schema import monitor_sections
-from pipeline.curate.bundle.digest import (
-    Digest,
-    DigestItem,
-    md_escape,
-    plain_text,
-    render_html,
-    render_markdown,
-    safe_href,
-)
+from pipeline.curate.bundle.compose import DigestModel, ItemInput, Period, compose
+from pipeline.curate.bundle.digest import md_escape, plain_text, render_markdown, safe_href
+from pipeline.curate.bundle.page import render_page as render_html
 from tests.curate.factory import RULES
 
 HOSTILE_TITLES = [
@@ -55,12 +52,25 @@ HOSTILE_URLS = [
 ]
 
 
-def _digest(items: list[DigestItem]) -> Digest:
-    return Digest("August to September 2021", (("russia", tuple(items)),), len(items), 0, 0.2)
+PERIOD = Period("2021-08", "August to September 2021", datetime(2021, 8, 1, tzinfo=UTC),
+                datetime(2021, 10, 1, tzinfo=UTC))  # fmt: skip
 
 
-def _item(title: str, url: str = "https://example.org/a", outlet: str = "RT") -> DigestItem:
-    return DigestItem(title, outlet, "es", "2021-08-14", url)
+RUSSIA = (("russia", "Russia in LAC"),)
+
+
+def _digest(items: list[ItemInput], sections: tuple[tuple[str, str], ...] = RUSSIA) -> DigestModel:
+    by = {name: [i for i in items if i.section == name] for name, _ in sections}
+    return compose(PERIOD, sections, by, cap=0.2, tz="UTC", as_of=None)
+
+
+def _item(title: str, url: str = "https://example.org/a", outlet: str = "RT") -> ItemInput:
+    return ItemInput(
+        id=1, section="russia", title=title, url=url, outlet=outlet, country="ru",
+        language="es", published_at=datetime(2021, 8, 14, 12, tzinfo=UTC), summary=title,
+        counts_as_state=False, state_media=False, controlling_state=None,
+        syndicated_from=None, also=(outlet,),
+    )  # fmt: skip
 
 
 class _Dom(HTMLParser):
@@ -86,12 +96,16 @@ def _parse(html_text: str) -> _Dom:
 def _assert_inert(dom: _Dom) -> None:
     names = [t for t, _ in dom.tags]
     assert "script" not in names and "base" not in names and "img" not in names
-    assert "svg" not in names and "iframe" not in names and "style" not in names
+    assert "iframe" not in names and names.count("style") == 1  # ours, allowed by its hash
+    svgs = [a for t, a in dom.tags if t == "svg"]
+    assert all(a.get("class") == "chart" for a in svgs) and len(svgs) == 4  # our charts only
     for tag, attrs in dom.tags:
         assert not any(a.startswith("on") for a in attrs), (tag, attrs)
         assert "style" not in attrs and "src" not in attrs
         if tag == "meta":
             assert attrs.get("http-equiv", "").lower() != "refresh"
+        if tag == "a" and (attrs.get("href") or "").startswith("#section-"):
+            continue  # the contents' own anchors
         if tag == "a":
             assert (attrs.get("href") or "").startswith(("http://", "https://"))
             assert attrs.get("rel") == "noopener noreferrer nofollow"
@@ -101,7 +115,7 @@ def test_hostile_titles_and_links_are_inert_in_html() -> None:
     items = [_item(t, outlet=t) for t in HOSTILE_TITLES] + [_item("x", u) for u in HOSTILE_URLS]
     dom = _parse(render_html(_digest(items)))
     _assert_inert(dom)
-    links = [a for t, a in dom.tags if t == "a"]
+    links = [a for t, a in dom.tags if t == "a" and a["href"].startswith("http")]
     assert len(links) == len(HOSTILE_TITLES)  # none of the hostile URLs became a link
     text = "".join(dom.text)
     assert "<script>alert(1)</script>" in text  # shown as text, not run
@@ -113,8 +127,13 @@ def test_html_has_a_strict_csp_and_no_remote_resource() -> None:
     csp = [
         a for t, a in dom.tags if t == "meta" and a.get("http-equiv") == "Content-Security-Policy"
     ]
-    assert csp and csp[0]["content"] == "default-src 'none'"
+    policy = csp[0]["content"]
+    assert policy.startswith("default-src 'none'; style-src 'sha256-")
+    css = html_text.split("<style>", 1)[1].split("</style>", 1)[0]
+    digest = base64.b64encode(hashlib.sha256(css.encode()).digest()).decode()
+    assert f"style-src 'sha256-{digest}'" in policy  # the only stylesheet allowed is ours
     assert not any(t in ("link", "script", "img", "iframe", "object") for t, _ in dom.tags)
+    assert "url(" not in html_text and "@import" not in html_text
     assert "<bdi>Rusia</bdi>" in html_text
 
 
@@ -124,7 +143,7 @@ def test_bidi_overrides_and_zero_width_marks_are_removed_and_hosts_punycoded() -
         "https://xn--bcher-kva.example/ruta%20con%20espacio"
     )
     html_text = render_html(_digest([_item("x", "https://bücher.example/a")]))
-    assert "<small>xn--bcher-kva.example</small>" in html_text
+    assert '<span class="host">xn--bcher-kva.example</span>' in html_text
 
 
 @pytest.mark.parametrize("url", HOSTILE_URLS)
@@ -139,8 +158,7 @@ def test_credentials_are_dropped_from_links() -> None:
 def test_headings_follow_the_monitor() -> None:
     """The subjects are the section labels of the shipped rules.yaml."""
     subjects = {s.name: s.label for s in monitor_sections(RULES)}
-    sections = (("overview", ()), ("medical_diplomacy", ()))
-    d = Digest("August to September 2021", sections, 0, 0, 0.2, subjects)
+    d = _digest([], tuple((s, subjects[s]) for s in ("overview", "medical_diplomacy")))
     md = render_markdown(d)
     assert "## Media reports on the Bolivarian Threat Network from August to September 2021" in md
     assert "## Media reports on VRIC Medical Diplomacy from August to September 2021" in md
@@ -150,7 +168,7 @@ def test_headings_follow_the_monitor() -> None:
 
 
 def test_a_section_without_a_label_is_headed_by_its_name() -> None:
-    d = Digest("August to September 2021", (("cuba", ()),), 0, 0, 0.2)
+    d = _digest([], (("cuba", "cuba"),))
     assert "## Media reports on cuba from August to September 2021" in render_markdown(d)
 
 

@@ -11,20 +11,26 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
-from zoneinfo import ZoneInfo
 
 from pipeline.config.rules_schema import RulesFile, Section, monitor_sections
 from pipeline.config.settings import PolicySettings, Settings
-from pipeline.curate.bundle import digest, tables, writer
-from pipeline.curate.bundle.policy import REASONS, Candidate, CapRules, Selection, select
+from pipeline.curate.bundle import charts, compose, digest, page, pdf, tables, word, writer
+from pipeline.curate.bundle.policy import (
+    ANTI_US_FLAG,
+    REASONS,
+    Candidate,
+    CapRules,
+    Selection,
+    select,
+)
 from pipeline.curate.export import output_error
 from pipeline.curate.views import OutletCache, effective_section, status_of
-from pipeline.errors import ConfigError, VricError
+from pipeline.errors import ConfigError, OutputError, VricError
 from pipeline.periods import parse_period
 from pipeline.store import ArticleView
 from pipeline.store.curation import FeedCoverage, OutletCoverage
@@ -34,6 +40,20 @@ logger = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_CAP_BROKEN = 0, 3
 MANIFEST = "manifest.json"
+FORMATS = ("html", "md", "pdf", "docx", "csv")  # --formats; the default is all of them
+
+
+def parse_formats(text: str | None) -> frozenset[str] | None:
+    """``"html,pdf"`` → the set; None (all that can be made) for None or "";
+    ConfigError for an unknown name."""
+    if not text:
+        return None
+    names = {n.strip().lower() for n in text.split(",") if n.strip()}
+    unknown = sorted(names - set(FORMATS))
+    if unknown or not names:
+        raise ConfigError([f"bundle: --formats: unknown format {', '.join(unknown) or text!r} "
+                           f"(choose from {','.join(FORMATS)})"])  # fmt: skip
+    return frozenset(names)
 
 
 class BundleConfig(Protocol):
@@ -54,6 +74,7 @@ class Rendered:
     files: dict[str, bytes]  # name → content, manifest.json last
     manifest: dict[str, Any]
     exit_code: int
+    unavailable: Mapping[str, str] = field(default_factory=dict)  # format → "code: reason"
 
 
 @dataclass(frozen=True)
@@ -109,21 +130,44 @@ def cap_rules(p: PolicySettings) -> CapRules:
     return CapRules(p.state_media_cap, p.syndicated_counts_as_state, p.count_review_outlets)
 
 
-def _digest(src: Sources, sel: Selection, views: Mapping[int, ArticleView],
-            outlets: OutletCache, tz: str, section_map: SectionMap) -> digest.Digest:  # fmt: skip
-    zone = ZoneInfo(tz)
+def _as_of(src: Sources) -> datetime | None:
+    """The data's date: the latest article or decision of the period (never the clock)."""
+    stamps = [v.published_at for v in src.views]
+    stamps += [d["decided_at"] for d in src.decisions if d.get("decided_at")]
+    aware = [t if t.tzinfo else t.replace(tzinfo=UTC) for t in stamps]
+    return max(aware, default=None)
 
-    def item(c: Candidate) -> digest.DigestItem:
+
+def digest_model(src: Sources, sel: Selection, views: Mapping[int, ArticleView],
+                 outlets: OutletCache, settings: Settings, section_map: SectionMap,
+                 versions: Mapping[str, Any]) -> compose.DigestModel:  # fmt: skip
+    """The digest every format renders (:mod:`compose`)."""
+    rules = cap_rules(settings.policy)
+
+    def item(c: Candidate) -> compose.ItemInput:
         v = views[c.id]
-        name = outlets(v.outlet)[0] or v.outlet or v.domain or ""
-        day = v.published_at.astimezone(zone).date().isoformat()
-        return digest.DigestItem(v.title, name, v.language, day, v.url)
+        name, country = outlets(v.outlet)
+        wire = outlets(v.syndicated_from)[0] or v.syndicated_from if v.syndicated_from else None
+        also = tables.also_outlets(v, sel.collapsed.get(c.id, ()), views)
+        return compose.ItemInput(
+            id=v.id, section=c.section, title=v.title, url=v.url,
+            outlet=name or v.outlet or v.domain or "", country=country,
+            language=v.language, published_at=v.published_at, summary=v.summary,
+            counts_as_state=c.id in sel.state_ids, state_media=v.state_media,
+            controlling_state=v.controlling_state, syndicated_from=wire,
+            also=tuple(outlets(o)[0] or o for o in also), is_opinion=c.is_opinion,
+            anti_us=ANTI_US_FLAG in c.flags,
+        )  # fmt: skip
 
-    sections = tuple((s, tuple(item(c) for c in items)) for s, items in sel.by_section().items())
-    subjects = {s.name: s.label for s in section_map.sections}
-    return digest.Digest(
-        src.period.label, sections, sel.total, len(sel.state_ids), sel.cap, subjects
-    )
+    period = compose.Period(src.period.name, src.period.label, src.period.start, src.period.end)
+    pol = settings.policy
+    return compose.compose(
+        period, [(s.name, s.label) for s in section_map.sections],
+        {s: [item(c) for c in cs] for s, cs in sel.by_section().items()},
+        cap=rules.cap, tz=pol.timezone, as_of=_as_of(src), order=pol.digest_order,
+        versions=versions, cap_broken=sel.cap_broken_by_analysts,
+        feeds=compose.feed_health([(f.state, f.enabled) for f in src.feeds]),
+    )  # fmt: skip
 
 
 def _removed(sel: Selection) -> dict[str, dict[str, Any]]:
@@ -165,23 +209,67 @@ def render_bundle(
     sections: SectionMap,
     versions: Mapping[str, Any],
     now: datetime,
+    formats: Collection[str] | None = None,
 ) -> Rendered:
-    """Every file of the bundle from its sources (pure but for ``now``)."""
+    """Every file of the bundle from its sources (pure but for ``now``).
+
+    ``formats`` (of :data:`FORMATS`) limits the files; None means all that can
+    be made: without WeasyPrint's libraries the PDF is left out and named in
+    ``unavailable``, while an explicit ``pdf`` raises OutputError(pdf_unavailable).
+    """
     views = {v.id: v for v in src.views}
     cands = (candidate(v, sections) for v in src.views)
     sel = select(cands, cap_rules(settings.policy), sections.names)
     outlets = OutletCache(registry)
-    d = _digest(src, sel, views, outlets, settings.policy.timezone, sections)
-    files = {f"{s}.csv": tables.section_csv(s, sel, views, outlets) for s in sections.names}
-    files["digest.md"] = digest.render_markdown(d).encode("utf-8")
-    files["digest.html"] = digest.render_html(d).encode("utf-8")
-    files["audit.csv"] = tables.audit_csv(src.decisions, sel, views)
-    kept = [views[c.id] for c in sel.kept]
-    files["coverage.csv"] = tables.coverage_csv(src.feeds, src.outlets, kept, registry)
+    d = digest_model(src, sel, views, outlets, settings, sections, versions)
+    wanted = set(formats) if formats is not None else set(FORMATS)
+    files: dict[str, bytes] = {}
+    if "csv" in wanted:
+        files.update({f"{s}.csv": tables.section_csv(s, sel, views, outlets)
+                      for s in sections.names})  # fmt: skip
+    if "md" in wanted:
+        files["digest.md"] = digest.render_markdown(d).encode("utf-8")
+    html_text = page.render_page(d)
+    if "html" in wanted:
+        files["digest.html"] = html_text.encode("utf-8")
+        files.update({n: svg.encode("utf-8") for n, svg in charts.all_charts(d).items()})
+    unavailable: dict[str, str] = {}
+    if "pdf" in wanted:
+        reason = pdf.available()
+        if reason and formats is not None:  # asked for explicitly: the bundle fails
+            raise OutputError("pdf_unavailable", f"bundle: cannot make digest.pdf: {reason}")
+        if reason:
+            unavailable["pdf"] = f"pdf_unavailable: {reason}"
+        else:
+            files["digest.pdf"] = pdf.render_pdf(html_text)
+    if "docx" in wanted:
+        files["digest.docx"] = word.render_docx(d)
+    if "csv" in wanted:
+        files["audit.csv"] = tables.audit_csv(src.decisions, sel, views)
+        kept = [views[c.id] for c in sel.kept]
+        files["coverage.csv"] = tables.coverage_csv(src.feeds, src.outlets, kept, registry)
     manifest = _manifest(src, sel, settings, versions, files, now)
+    manifest["formats"] = [f for f in FORMATS if f in wanted and f not in unavailable]
+    manifest["unavailable"] = unavailable
     text = json.dumps(manifest, ensure_ascii=False, indent=2) + "\n"
     files[MANIFEST] = text.encode("utf-8")
-    return Rendered(files, manifest, manifest["exit_code"])
+    return Rendered(files, manifest, manifest["exit_code"], unavailable)
+
+
+def preview_html(store: Any, config: BundleConfig, period: str, *, now: datetime) -> str:
+    """digest.html as ``vric bundle`` would write it at ``now``, without writing
+    anything (the workbench's bundle preview). ``now`` is accepted for parity
+    with :func:`build`: the page itself depends only on the database."""
+    del now  # the digest is deterministic: only generated_at (in the manifest) uses the clock
+    settings = config.settings
+    src = read_sources(store, resolve_period(period, settings))
+    sections = SectionMap.from_rules(config.rules)
+    views = {v.id: v for v in src.views}
+    sel = select((candidate(v, sections) for v in src.views), cap_rules(settings.policy),
+                 sections.names)  # fmt: skip
+    d = digest_model(src, sel, views, OutletCache(config.registry), settings, sections,
+                     versions_of(config))  # fmt: skip
+    return page.render_page(d)
 
 
 def versions_of(config: BundleConfig) -> dict[str, Any]:
@@ -227,6 +315,7 @@ def build(
     now: datetime,
     zip: bool = False,
     wait: float | None = None,
+    formats: Collection[str] | None = None,
 ) -> tuple[Path, Path | None, Rendered]:
     settings = config.settings
     per = resolve_period(period, settings)
@@ -237,7 +326,7 @@ def build(
             writer.check_replaceable(out_dir, per.name, zip=zip)
             rendered = render_bundle(read_sources(store, per), settings, config.registry,
                                      SectionMap.from_rules(config.rules), versions_of(config),
-                                     now)  # fmt: skip
+                                     now, formats)  # fmt: skip
             path = writer.write_dir_atomic(out_dir, per.name, rendered.files)
             zipped = writer.write_zip_atomic(out_dir, per.name, rendered.files) if zip else None
     except OSError as exc:  # the previous bundle is untouched (writer.write_dir_atomic)

@@ -1,9 +1,8 @@
-"""The digest of a bundle, as Markdown and as HTML (pure).
+"""The digest's text safety (escaping, links) and its Markdown form (pure).
 
 Everything shown comes from outside (titles, outlet names, URLs), so:
 
-- HTML: every value is escaped by :func:`render` (autoescape: only
-  :class:`Markup` built here passes unescaped); only http(s) links are
+- HTML (:mod:`page`): every value is escaped by Jinja2's autoescape; only http(s) links are
   clickable, with ``rel="noopener noreferrer nofollow"``; a CSP meta
   ``default-src 'none'`` and no remote resource at all; titles and outlet
   names sit in ``<bdi>`` and lose bidi override characters; hosts are shown
@@ -15,14 +14,14 @@ Everything shown comes from outside (titles, outlet names, URLs), so:
 
 from __future__ import annotations
 
-import html
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import quote, urlsplit, urlunsplit
 
+if TYPE_CHECKING:
+    from pipeline.curate.bundle.compose import DigestModel, Item
+
 REL = "noopener noreferrer nofollow"
-CSP = "default-src 'none'"
 
 # C0/C1 controls (whitespace is collapsed separately), bidi embeddings,
 # overrides and isolates, directional and zero-width marks, BOM.
@@ -36,25 +35,6 @@ _ORDERED = re.compile(r"^(\d+)([.)])")
 _LANG = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
 _PATH_SAFE = "/%:@!$&'()*+,;=-._~"
 _QUERY_SAFE = _PATH_SAFE + "?"
-
-
-@dataclass(frozen=True)
-class DigestItem:
-    title: str
-    outlet: str
-    language: str | None
-    date: str  # YYYY-MM-DD in the policy's time zone
-    url: str
-
-
-@dataclass(frozen=True)
-class Digest:
-    label: str  # "August to September 2021"
-    sections: tuple[tuple[str, tuple[DigestItem, ...]], ...]
-    total: int
-    state_items: int
-    cap: float
-    subjects: Mapping[str, str] = field(default_factory=dict)  # section → its label (rules.yaml)
 
 
 def heading(subject: str, label: str) -> str:
@@ -92,14 +72,13 @@ def safe_href(url: str) -> str | None:
                        quote(parts.fragment, safe=_QUERY_SAFE)))  # fmt: skip
 
 
+def safe_lang(value: str | None) -> str:
+    """A BCP 47 language tag fit for a ``lang`` attribute, else ""."""
+    return value if value and _LANG.match(value) else ""
+
+
 def display_host(href: str) -> str:
     return urlsplit(href).hostname or ""
-
-
-def share_line(d: Digest) -> str:
-    share = d.state_items / d.total if d.total else 0.0
-    return (f"State-media share: {share:.0%} ({d.state_items} of {d.total} items; "
-            f"cap {d.cap:.0%}).")  # fmt: skip
 
 
 # ---------------------------------------------------------------- Markdown
@@ -114,85 +93,27 @@ def md_escape(value: str | None) -> str:
     return _ORDERED.sub(r"\1\\\2", text, count=1)
 
 
-def _md_item(item: DigestItem) -> str:
+def _md_item(item: Item) -> str:
     title = md_escape(item.title) or "(untitled)"
     href = safe_href(item.url)
     link = f"[{title}](<{href}>)" if href else f"{title} (link withheld: not an http(s) address)"
-    lang = f" ({md_escape(item.language)})" if item.language else ""
-    return f"- {link} — {md_escape(item.outlet)}{lang}, {md_escape(item.date)}"
+    where = ", ".join(x for x in (item.country, item.language_name) if x)
+    meta = f"{md_escape(item.outlet)}{f' ({md_escape(where)})' if where else ''}"
+    line = f"- {link} — {meta}, {md_escape(item.published)}"
+    if item.marker:
+        line += f" — **{md_escape(item.marker)}**"
+    if item.summary:
+        line += f"  \n  {md_escape(item.summary)}"
+    if item.also:
+        line += f"  \n  Also published by: {md_escape(', '.join(item.also))}"
+    return line
 
 
-def render_markdown(d: Digest) -> str:
-    lines = [f"# {md_escape(title_of(d.label))}", ""]
-    for section, items in d.sections:
-        lines += [f"## {md_escape(heading(d.subjects.get(section, section), d.label))}", ""]
-        lines += [_md_item(i) for i in items] or ["_No items in this period._"]
+def render_markdown(d: DigestModel) -> str:
+    lines = [f"# {md_escape(d.title)}", "", md_escape(d.summary_line), ""]
+    for s in d.sections:
+        lines += [f"## {md_escape(s.heading)}", ""]
+        lines += [_md_item(i) for i in s.items] or ["_No items in this period._"]
         lines.append("")
-    lines += ["---", "", md_escape(share_line(d)), ""]
+    lines += ["---", "", md_escape(d.disclaimer), ""]
     return "\n".join(lines)
-
-
-# ---------------------------------------------------------------- HTML
-
-
-class Markup(str):
-    """HTML built by this module: inserted by :func:`render` as it is."""
-
-
-def render(template: str, **values: object) -> Markup:
-    """Fill a constant template; every value not already Markup is escaped."""
-    safe = {k: v if isinstance(v, Markup) else html.escape(str(v), quote=True)
-            for k, v in values.items()}  # fmt: skip
-    return Markup(template.format(**safe))
-
-
-def join(parts: Sequence[Markup], sep: str = "\n") -> Markup:
-    return Markup(sep.join(parts))
-
-
-def _html_item(item: DigestItem) -> Markup:
-    title = plain_text(item.title) or "(untitled)"
-    href = safe_href(item.url)
-    if href:
-        link = render('<a href="{h}" rel="{rel}"><bdi>{t}</bdi></a> <small>{host}</small>',
-                      h=href, rel=REL, t=title, host=display_host(href))  # fmt: skip
-    else:
-        link = render("<bdi>{t}</bdi> <small>(link withheld: not an http(s) address)</small>",
-                      t=title)  # fmt: skip
-    lang = item.language if item.language and _LANG.match(item.language) else ""
-    return render(
-        '<li{la}>{link} — <bdi>{outlet}</bdi>{lg}, <time datetime="{d}">{d}</time></li>',
-        la=Markup(render(' lang="{x}"', x=lang) if lang else ""), link=link,
-        outlet=plain_text(item.outlet), lg=f" ({lang})" if lang else "", d=item.date,
-    )  # fmt: skip
-
-
-def _html_section(section: str, items: Sequence[DigestItem], label: str, subject: str) -> Markup:
-    body = (render("<ul>\n{li}\n</ul>", li=join([_html_item(i) for i in items])) if items
-            else Markup("<p><em>No items in this period.</em></p>"))  # fmt: skip
-    return render('<section id="{s}">\n<h2>{h}</h2>\n{body}\n</section>',
-                  s=section, h=heading(subject, label), body=body)  # fmt: skip
-
-
-_PAGE = """<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="{csp}">
-<meta name="referrer" content="no-referrer">
-<title>{title}</title>
-</head>
-<body>
-<h1>{title}</h1>
-{sections}
-<footer><p>{share}</p></footer>
-</body>
-</html>
-"""
-
-
-def render_html(d: Digest) -> str:
-    sections = join([_html_section(s, items, d.label, d.subjects.get(s, s))
-                     for s, items in d.sections])  # fmt: skip
-    return str(render(_PAGE, csp=CSP, title=title_of(d.label), sections=sections,
-                      share=share_line(d)))  # fmt: skip
