@@ -8,6 +8,7 @@ dataclasses of :mod:`pipeline.types`; ORM/Core rows never leave.
 from __future__ import annotations
 
 from pipeline.store.articles import ArticleStore
+from pipeline.store.backfill import BackfillStore
 from pipeline.store.base import StoreBase
 from pipeline.store.curation import CurationStore
 from pipeline.store.engine import OpenMode
@@ -19,6 +20,7 @@ from pipeline.store.rework import ReworkStore, StoredText
 
 
 class Store(
+    BackfillStore,
     FeedStore,
     ArticleStore,
     CurationStore,
