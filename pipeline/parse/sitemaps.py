@@ -157,6 +157,8 @@ def _inflated(body: bytes, max_bytes: int) -> Iterator[bytes]:
                 break
     except zlib.error as exc:
         raise BadSitemap(f"corrupt gzip sitemap ({exc})") from exc
+    if not inflater.eof:
+        raise BadSitemap("truncated gzip sitemap")
 
 
 def _link(element: Any) -> SitemapLink | None:

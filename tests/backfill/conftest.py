@@ -75,11 +75,11 @@ class Runner:
 
     config: Config
     store: Store
-    server: ScriptServer
+    port: int  # the ScriptServer's; every *.test name resolves to it
     reports: list[BackfillReport] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.resolver = FakeResolver(self.server.port)
+        self.resolver = FakeResolver(self.port)
         s = self.config.settings
         self.client = HttpClient(fetch_policy(s), resolver=self.resolver)
         self.pool = ExtractorPool(1, deadline_s=s.ingest.extract_deadline, max_tasks_per_child=50)
@@ -122,7 +122,7 @@ def runner_for(store: Store, server: ScriptServer, tmp_path: Path) -> Iterator[A
     made: list[Runner] = []
 
     def make(config: Config) -> Runner:
-        r = Runner(config, store, server)
+        r = Runner(config, store, server.port)
         made.append(r)
         return r
 

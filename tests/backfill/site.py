@@ -111,3 +111,51 @@ def gzip_bomb(inflated: int) -> bytes:
 
 
 __all__ = ["HOST", "HTML", "XML", "Reply", "monthly_site"]
+
+
+def rss(items: list[tuple[str, datetime]], *, extra: str = "", source: str | None = None) -> bytes:
+    """An RSS 2.0 feed of ``(link, published)``; ``source`` adds a ``<source>`` publisher."""
+    from email.utils import format_datetime
+
+    rows = "".join(
+        f"<item><title>Nota {i}: {link.rsplit('/', 1)[-1]}</title><link>{link}</link>"
+        f"<guid>{link}</guid><pubDate>{format_datetime(when)}</pubDate>"
+        + (f'<source url="{source}">Diario de prueba</source>' if source else "")
+        + "</item>"
+        for i, (link, when) in enumerate(items)
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"><channel>'
+        f"<title>Diario</title><link>http://{HOST}/</link>{extra}{rows}</channel></rss>"
+    ).encode()
+
+
+def atom(items: list[tuple[str, datetime]], *, prev_archive: str | None = None) -> bytes:
+    link = f'<link rel="prev-archive" href="{prev_archive}"/>' if prev_archive else ""
+    rows = "".join(
+        f"<entry><title>Nota {link_.rsplit('/', 1)[-1]}</title><link href='{link_}'/>"
+        f"<id>{link_}</id><updated>{when.isoformat()}</updated></entry>"
+        for link_, when in items
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
+        f"<title>Diario</title><id>urn:diario</id><updated>2021-11-01T00:00:00Z</updated>"
+        f"{link}{rows}</feed>"
+    ).encode()
+
+
+def article_pages(
+    server: ScriptServer, month: int, count: int, *, tag: str
+) -> list[tuple[str, datetime]]:
+    """``count`` article pages of ``month`` 2021 under ``/<tag>/``: their (URL, date)."""
+    out = []
+    for k in range(count):
+        when = datetime.fromisoformat(f"2021-{month:02d}-{3 + k * 3:02d}T12:00:00+00:00")
+        path = f"/{tag}/2021/{month:02d}/art-{k}.html"
+        server.serve(
+            f"{HOST}{path}", article_html(f"{tag}-{month}-{k}", when, 200 + month * 10 + k),
+            content_type=HTML,
+        )  # fmt: skip
+        out.append((f"http://{HOST}{path}", when))
+    return out
