@@ -71,12 +71,17 @@ def sitemap_index(children: list[tuple[str, str | None]]) -> bytes:
 _LAST_DAY = {7: 31, 8: 31, 9: 30, 10: 31}
 
 
-def monthly_site(server: ScriptServer, months: tuple[int, ...] = (7, 8, 9, 10)) -> list[str]:
+def monthly_site(
+    server: ScriptServer,
+    months: tuple[int, ...] = (7, 8, 9, 10),
+    *,
+    base: str = f"http://{HOST}",
+    host: str = HOST,
+) -> list[str]:
     """robots.txt → sitemap index → one child per month of 2021, 10 articles each.
-    Returns the article paths."""
-    base = f"http://{HOST}"
+    Returns the article paths. ``host=""`` serves them for any Host header."""
     server.serve(
-        f"{HOST}/robots.txt",
+        f"{host}/robots.txt",
         f"User-agent: *\nAllow: /\nSitemap: {base}/sitemap_index.xml\n".encode(),
         content_type="text/plain",
     )
@@ -91,14 +96,14 @@ def monthly_site(server: ScriptServer, months: tuple[int, ...] = (7, 8, 9, 10)) 
             path = f"/2021/{month:02d}/{day:02d}/nota-{month}-{k}.html"
             published = datetime.fromisoformat(f"2021-{month:02d}-{day:02d}T10:00:00+00:00")
             server.serve(
-                f"{HOST}{path}",
+                f"{host}{path}",
                 article_html(f"nota-{month}-{k}", published, month * 10 + k),
                 content_type=HTML,
             )
             urls.append((base + path, published.strftime("%Y-%m-%dT%H:%M:%SZ")))
             paths.append(path)
-        server.serve(f"{HOST}{child}", urlset(urls), content_type=XML)
-    server.serve(f"{HOST}/sitemap_index.xml", sitemap_index(children), content_type=XML)
+        server.serve(f"{host}{child}", urlset(urls), content_type=XML)
+    server.serve(f"{host}/sitemap_index.xml", sitemap_index(children), content_type=XML)
     return paths
 
 
