@@ -393,3 +393,4 @@ class BackfillStep:
     error_code: str | None = None
     urls_seen: int = 0
     urls_kept: int = 0
+    scope: str = ""  # "" the whole period; "gap:<from>/<to>" a daemon heal of one gap

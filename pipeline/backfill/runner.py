@@ -43,7 +43,7 @@ def utcnow() -> datetime:
 class BackfillStoreLike(Protocol):
     def backfill_feed(self, outlet: str, url: str, now: datetime) -> int: ...
 
-    def backfill_steps(self, period: str) -> dict[str, BackfillStep]: ...
+    def backfill_steps(self, period: str, scope: str = "") -> dict[str, BackfillStep]: ...
 
     def record_backfill_step(
         self,
@@ -183,6 +183,7 @@ class Backfill:
         max_pages: int | None = None,
         clock: Callable[[], datetime] = utcnow,
         progress: Progress = no_progress,
+        scope: str = "",
     ) -> None:
         self.config, self.store, self.stages, self.parser = config, store, stages, parser
         self.client = stages.client
@@ -190,7 +191,8 @@ class Backfill:
         self.caps = config.settings.backfill
         self.tz = config.settings.policy.timezone
         self.pages_left = max_pages if max_pages is not None else self.caps.max_pages
-        self.done = store.backfill_steps(period.name)
+        self.scope = scope  # a heal reads only its gap: its progress is kept apart
+        self.done = store.backfill_steps(period.name, scope)
         self.report = BackfillReport(period.name, dry_run)
 
     # ------------------------------------------------------------ the run
@@ -327,7 +329,9 @@ class Backfill:
         source.errors[code] += 1
         logger.info("backfill source failed", extra={"url": url, "reason": code})
         if not self.dry_run:  # recorded, not resumed: a failed step is tried again next run
-            step = BackfillStep(self.period.name, outlet, url, kind, "failed", code)
+            step = BackfillStep(
+                self.period.name, outlet, url, kind, "failed", code, scope=self.scope
+            )
             self.store.record_backfill_step(step, None, (), "", self.clock())
 
     def _record(
@@ -343,7 +347,9 @@ class Backfill:
         if self.dry_run or feed_id is None:
             return 0
         new, _dupes = entry_keys(items)
-        step = BackfillStep(self.period.name, outlet, url, kind, "done", None, seen, len(items))
+        step = BackfillStep(
+            self.period.name, outlet, url, kind, "done", None, seen, len(items), self.scope
+        )
         added = self.store.record_backfill_step(step, feed_id, new, via, self.clock())
         self._tally(outlet).entries_new += added
         return added

@@ -13,6 +13,7 @@ from pipeline.store.base import StoreBase
 from pipeline.store.curation import CurationStore
 from pipeline.store.engine import OpenMode
 from pipeline.store.feeds import FeedStore
+from pipeline.store.gaps import GapStore
 from pipeline.store.leases import LeaseStore
 from pipeline.store.maintenance import MaintenanceStore
 from pipeline.store.reading import ArticleView, DecisionView, ReadingStore, TagView
@@ -28,6 +29,7 @@ class Store(
     ReworkStore,
     LeaseStore,
     MaintenanceStore,
+    GapStore,
     StoreBase,
 ):
     """All store operations on one database."""

@@ -37,9 +37,11 @@ class BackfillStore(FeedStore):
             conn.execute(stmt)
             return int(conn.execute(select(feeds.c.id).where(feeds.c.key == key)).scalar_one())
 
-    def backfill_steps(self, period: str) -> dict[str, BackfillStep]:
-        """Steps already done for ``period``, by URL."""
-        q = select(backfill_progress).where(backfill_progress.c.period == period)
+    def backfill_steps(self, period: str, scope: str = "") -> dict[str, BackfillStep]:
+        """Steps already done for ``period`` (in ``scope``), by URL."""
+        q = select(backfill_progress).where(
+            backfill_progress.c.period == period, backfill_progress.c.scope == scope
+        )
         with self.read() as conn:
             return {
                 r.url: BackfillStep(
@@ -51,6 +53,7 @@ class BackfillStore(FeedStore):
                     error_code=r.error_code,
                     urls_seen=r.urls_seen,
                     urls_kept=r.urls_kept,
+                    scope=r.scope,
                 )
                 for r in conn.execute(q)
             }
@@ -79,7 +82,8 @@ class BackfillStore(FeedStore):
                         .values(discovered_via=via)
                     )
             values = {
-                "period": step.period, "source": step.source[:200], "url": step.url,
+                "period": step.period, "scope": step.scope, "source": step.source[:200],
+                "url": step.url,
                 "url_key": url_key(step.url), "kind": step.kind, "state": step.state,
                 "error_code": step.error_code, "urls_seen": step.urls_seen,
                 "urls_kept": step.urls_kept, "done_at": now,

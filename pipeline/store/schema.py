@@ -209,6 +209,7 @@ backfill_progress = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("period", String(7), nullable=False),
+    Column("scope", String(60), nullable=False),  # "" the whole period; "gap:<from>/<to>" a heal
     Column("source", String(200), nullable=False),  # the outlet (or host) it was read for
     Column("url", Text, nullable=False),
     Column("url_key", String(64), nullable=False),  # sha256(url)
@@ -218,7 +219,22 @@ backfill_progress = Table(
     Column("urls_seen", Integer, nullable=False),
     Column("urls_kept", Integer, nullable=False),
     Column("done_at", UTCDateTime, nullable=False),
-    UniqueConstraint("period", "url_key"),
+    UniqueConstraint("period", "scope", "url_key"),
+)
+
+# A feed that was failing or not polled for longer than its interval allows:
+# written when the feed succeeds again (pipeline.sources.gaps), healed by backfill.
+feed_gaps = Table(
+    "feed_gaps",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "feed_id", Integer, ForeignKey("feeds.id", ondelete="CASCADE"), nullable=False, index=True
+    ),
+    Column("start", UTCDateTime, nullable=False),  # the last success before the gap
+    Column("end", UTCDateTime, nullable=False),  # the success that ended it
+    Column("reason", String(20), nullable=False),  # failing | not_polled
+    Column("healed_at", UTCDateTime),  # set when the daemon backfilled it
 )
 
 runs = Table(

@@ -3,8 +3,9 @@ store on SQLite and Postgres, real extraction and parse pools."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +78,7 @@ class Runner:
     store: Store
     port: int  # the ScriptServer's; every *.test name resolves to it
     reports: list[BackfillReport] = field(default_factory=list)
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
     def __post_init__(self) -> None:
         self.resolver = FakeResolver(self.port)
@@ -93,9 +95,7 @@ class Runner:
         dry_run: bool = False,
         max_pages: int | None = None,
     ) -> BackfillReport:
-        ing = Ingestor(
-            self.config, self.store, self.client, extractor=self.pool, parser=self.parser
-        )
+        ing = self.ingestor()
         job = Backfill(
             self.config, self.store, ing, self.parser, parse_period(period),
             dry_run=dry_run, max_pages=max_pages,
@@ -103,6 +103,12 @@ class Runner:
         report = job.run(sources or [outlet_sources(self.config, OUTLET)])
         self.reports.append(report)
         return report
+
+    def ingestor(self) -> Ingestor:
+        return Ingestor(
+            self.config, self.store, self.client, extractor=self.pool, parser=self.parser,
+            clock=self.clock,
+        )  # fmt: skip
 
     def close(self) -> None:
         self.client.close()

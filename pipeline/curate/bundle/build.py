@@ -12,7 +12,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -66,6 +66,7 @@ class Sources:
     feeds: Sequence[FeedCoverage]
     outlets: Sequence[OutletCoverage]
     rules_versions: Sequence[str] = ()  # what the period's articles were tagged with
+    gap_hours: Mapping[str, float] = field(default_factory=dict)  # per feed key (backfill.md)
 
 
 @dataclass(frozen=True)
@@ -177,7 +178,9 @@ def render_bundle(
     files["digest.html"] = digest.render_html(d).encode("utf-8")
     files["audit.csv"] = tables.audit_csv(src.decisions, sel, views)
     kept = [views[c.id] for c in sel.kept]
-    files["coverage.csv"] = tables.coverage_csv(src.feeds, src.outlets, kept, registry)
+    files["coverage.csv"] = tables.coverage_csv(
+        src.feeds, src.outlets, kept, registry, src.gap_hours
+    )
     manifest = _manifest(src, sel, settings, versions, files, now)
     text = json.dumps(manifest, ensure_ascii=False, indent=2) + "\n"
     files[MANIFEST] = text.encode("utf-8")
@@ -203,6 +206,8 @@ def read_sources(store: Any, period: Period) -> Sources:
         period=period, views=list(store.iter_candidates(period.name)),
         decisions=store.decisions_for_period(period.name), feeds=feeds, outlets=outlets,
         rules_versions=store.rules_versions(period.name),
+        # closed gaps, and open ones up to the last attempt: the same bytes on a rerun
+        gap_hours=store.gap_hours(period.start, period.end) if hasattr(store, "gap_hours") else {},
     )  # fmt: skip
 
 
