@@ -92,6 +92,10 @@ _TABLE: Final = (
     _c("extract_failed",    SOFT,      False, "no main text found in the page"),
     _c("extract_timeout",   SOFT,      False, "extraction took longer than the deadline; "
                                               "pool process replaced"),
+    _c("sitemap_loop",      HARD,      False, "a sitemap index lists itself or an ancestor; "
+                                              "the loop was not followed"),
+    _c("sitemap_depth",     HARD,      False, "sitemap indexes nested deeper than the cap; "
+                                              "not descended further"),
     _c("robots_disallowed", HARD,      False, "robots.txt forbids this page to us"),
     _c("db_busy",           LOCAL,     False, "the database is locked by another writer"),
     _c("db_unavailable",    LOCAL,     False, "the database cannot be reached"),

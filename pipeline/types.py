@@ -379,3 +379,18 @@ class DuplicateProbe:
     @property
     def key(self) -> tuple[str, str, str | None]:
         return self.kind, self.value, self.outlet
+
+
+@dataclass(frozen=True)
+class BackfillStep:
+    """One sitemap or feed page a backfill of ``period`` has read (resume point)."""
+
+    period: str
+    source: str  # the outlet (or host) it was read for
+    url: str
+    kind: str  # sitemap | index | feed
+    state: str  # done | failed
+    error_code: str | None = None
+    urls_seen: int = 0
+    urls_kept: int = 0
+    scope: str = ""  # "" the whole period; "gap:<from>/<to>" a daemon heal of one gap

@@ -23,7 +23,7 @@ from pipeline.store import Store
 PG_ADMIN_URL = os.environ.get("VRIC_TEST_PG_URL") or (
     "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
-ALL_TABLES = "tags, decisions, entries, articles, feeds, runs"
+ALL_TABLES = "tags, decisions, entries, articles, feeds, runs, backfill_progress, feed_gaps"
 REPO = Path(__file__).resolve().parents[1]
 
 

@@ -19,6 +19,7 @@ import sys
 import click
 
 from pipeline import __version__
+from pipeline.cli.backfill_cmd import backfill_command
 from pipeline.cli.common import EXIT_CONFIG, run_guarded, setup_logging
 from pipeline.cli.core import core_commands
 from pipeline.cli.curation_cmd import bundle_command, import_group
@@ -49,7 +50,7 @@ for command in core_commands:
 cli.add_command(demo_command)
 cli.add_command(import_group)
 cli.add_command(bundle_command)
-for command in (*ops_commands, *rework_commands, tag_command, rules_group):
+for command in (*ops_commands, *rework_commands, tag_command, rules_group, backfill_command):
     cli.add_command(command)
 
 # feeds check / discover attach themselves to the `feeds` group on import.

@@ -262,6 +262,11 @@ def collect_status(store: Any, settings: Any, now: datetime, limit: int) -> dict
             "articles": counts.get("articles", 0),
             "candidates": counts.get("candidates", 0),
         },
+        # Hours of the period each feed was failing or not polled (vric backfill heals them).
+        "coverage_gaps": [
+            {"key": key, "gap_hours": hours}
+            for key, hours in sorted(store.gap_hours(period.start, period.end, now).items())
+        ],
     }
 
 
@@ -336,6 +341,11 @@ def _print_status(doc: dict[str, Any]) -> None:
             doc["failing_feeds"],
             title="failing feeds",
         )
+    if doc.get("coverage_gaps"):
+        print_table(
+            ["key", "gap_hours"], doc["coverage_gaps"],
+            title="coverage gaps this period (hours failing or not polled; see vric backfill)",
+        )  # fmt: skip
 
 
 def _brief(counts: Any) -> str:

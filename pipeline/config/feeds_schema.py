@@ -93,6 +93,7 @@ class FeedSpec(BaseModel):
     allow_private: bool = False
     accept: str | None = None  # Accept header override
     max_items: int | None = Field(default=None, ge=1, le=10_000)
+    sitemaps: list[FeedUrl] = []  # read by `vric backfill` (docs/backfill.md)
     note: str = ""
 
     @model_validator(mode="after")

@@ -160,6 +160,7 @@ class Outlet(_Model):
     evidence: list[Evidence] = []
     confidence: Confidence | None = None
     parent: str | None = None
+    sitemaps: list[str] = []  # read by `vric backfill` (docs/backfill.md)
     notes: str = ""
 
     @property

@@ -196,6 +196,8 @@ class RulesFile(_Strict):
     relevance: str = "actor and country"
     sections: Sections
     tags: dict[str, TagSpec] = Field(min_length=1)
+    # actor → search queries, for `vric backfill --search` (docs/backfill.md)
+    search: dict[str, tuple[str, ...]] = {}
 
 
 # ----------------------------------------------------------- cross-entry checks
@@ -299,6 +301,9 @@ def _relevance_problems(rules: RulesFile) -> list[str]:
 
 def _section_problems(rules: RulesFile) -> list[str]:
     problems = []
+    for name in rules.search:
+        if name not in rules.sections.actors:
+            problems.append(f"search.{name}: not an actor of sections.actors")
     for name, _ in rules.sections.actors.items():
         tag = rules.tags.get(name)
         if tag is None or tag.kind != "actor":

@@ -48,6 +48,25 @@ class IngestSettings(BaseModel):
     max_entry_attempts: int = Field(5, ge=1)
 
 
+class BackfillSettings(BaseModel):
+    """``backfill:`` in settings.yaml (docs/backfill.md). The caps bound a run
+    whatever a site serves: a sitemap bomb or an index loop is an error code."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_sitemap_bytes: int = Field(50 * 2**20, gt=0)  # decompressed; the protocol's own limit
+    max_index_depth: int = Field(3, ge=1, le=10)  # index → index → urlset
+    max_sitemaps: int = Field(500, ge=1)  # per outlet and run
+    max_feed_pages: int = Field(50, ge=1)  # ?paged=N / prev-archive pages per feed
+    max_pages: int = Field(5000, ge=1)  # article pages per run (--max-pages overrides)
+    batch: int = Field(50, ge=1)  # pages fetched and stored per batch
+    search_url: str = "https://news.google.com/rss/search?q={query}&hl={lang}&gl=US&ceid=US:{lang}"
+    search_languages: tuple[str, ...] = ("es",)
+    search_window_days: int = Field(7, ge=1, le=62)
+    auto: bool = False  # heal gaps after a feed recovers (daemon)
+    gap_hours: float = Field(24.0, gt=0)  # an outage longer than this is healed
+
+
 class PolicySettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -78,6 +97,7 @@ class Settings(BaseModel):
     fetch: FetchSettings = FetchSettings()
     ingest: IngestSettings = IngestSettings()
     policy: PolicySettings = PolicySettings()
+    backfill: BackfillSettings = BackfillSettings()
 
 
 def parse_allow_hosts(value: str | None) -> frozenset[str]:

@@ -74,6 +74,10 @@ def _run(conn: Connection, opts: ChildOptions, stop: threading.Event) -> tuple[i
                     should_stop=stop.is_set,
                     on_run=lambda run_id: conn.send(("run", run_id)),
                 )
+                if status == "ok" and config.settings.backfill.auto:
+                    from pipeline.backfill.heal import heal_gaps  # docs/backfill.md
+
+                    heal_gaps(config, store, ing, should_stop=stop.is_set)
         finally:
             store.close()
     except ConfigError as exc:

@@ -55,7 +55,7 @@ DEADLINE_SLACK = 0.05  # a read timeout this close to the deadline was the deadl
 @dataclass(frozen=True)
 class FetchRequest:
     url: str
-    kind: str = "feed"  # feed | page
+    kind: str = "feed"  # feed | page | sitemap (a feed-sized body that may be a .gz file)
     etag: str | None = None
     last_modified: str | None = None
     allow_private: bool = False  # honoured for kind="feed" only
@@ -131,8 +131,8 @@ class HttpClient:
         )
 
     def fetch_request(self, request: FetchRequest) -> FetchResult:
-        if request.kind not in ("feed", "page", "robots"):
-            raise ValueError(f"unknown fetch kind {request.kind!r} (feed or page)")
+        if request.kind not in ("feed", "page", "robots", "sitemap"):
+            raise ValueError(f"unknown fetch kind {request.kind!r} (feed, page or sitemap)")
         result = self._attempt(request)
         if (
             request.kind != "robots"

@@ -62,12 +62,12 @@ class FetchPolicy:
     def max_bytes(self, kind: str) -> int:
         if kind == "robots":
             return ROBOTS_MAX_BYTES
-        return self.max_feed_bytes if kind == "feed" else self.max_page_bytes
+        return self.max_feed_bytes if kind in ("feed", "sitemap") else self.max_page_bytes
 
     def accept_for(self, kind: str, override: str | None = None) -> str:
         if override:
             return override
-        if kind == "feed":
+        if kind in ("feed", "sitemap"):
             return self.accept_feed
         return self.accept_page if kind == "page" else ACCEPT_BY_KIND["robots"]
 

@@ -32,6 +32,10 @@ from pipeline.types import ArticleRecord, EntryRow, FetchResult
 
 logger = logging.getLogger(__name__)
 
+# An optional last check before an assembled article is stored: None keeps it,
+# a reason skips its entries with that reason (backfill: out_of_period).
+KeepCheck = Callable[[ArticleRecord], str | None]
+
 
 def assemble_context(config: Config) -> AssembleContext:
     """What the pure article stages need from the configuration."""
@@ -100,7 +104,9 @@ class ArticleProcessor:
         self.clock = clock
         self.ctx = assemble_context(config)
 
-    def process(self, report: CycleReport, entries: Sequence[EntryRow]) -> None:
+    def process(
+        self, report: CycleReport, entries: Sequence[EntryRow], keep: KeepCheck | None = None
+    ) -> None:
         now = self.clock()
         groups = group_by_url(entries)
         existing = self.store.article_ids_by_url_key(list(groups))
@@ -108,7 +114,7 @@ class ArticleProcessor:
         report.articles_linked += len(existing)
         fetchable = self._drop_unfetchable(groups, report, now)
         if fetchable:
-            self._build(fetchable, report)
+            self._build(fetchable, report, keep)
 
     def _drop_unfetchable(
         self, groups: dict[str, list[EntryRow]], report: CycleReport, now: datetime
@@ -132,7 +138,9 @@ class ArticleProcessor:
             ]
         )
 
-    def _build(self, groups: list[list[EntryRow]], report: CycleReport) -> None:
+    def _build(
+        self, groups: list[list[EntryRow]], report: CycleReport, keep: KeepCheck | None = None
+    ) -> None:
         clusters = self._clusters()
         requests = [FetchRequest(url=g[0].url, kind="page", key=g) for g in groups]
         fetched = list(self.client.fetch_many(requests))
@@ -142,7 +150,7 @@ class ArticleProcessor:
             group: list[EntryRow] = request.key
             if self._retry_later(group, result, report):
                 continue
-            self._store(group, outcome, clusters, report)
+            self._store(group, outcome, clusters, report, keep)
 
     def _extract_all(self, fetched: list[tuple[FetchRequest, FetchResult]]) -> list[PageOutcome]:
         jobs = [
@@ -187,11 +195,17 @@ class ArticleProcessor:
         outcome: PageOutcome,
         clusters: ClusterState,
         report: CycleReport,
+        keep: KeepCheck | None = None,
     ) -> None:
         now = self.clock()
         record = assemble(group[0], outcome, self.ctx, now)
-        report.extraction[record.extraction_status] += 1
         ids = [e.id for e in group]
+        reason = keep(record) if keep is not None else None
+        if reason is not None:
+            self.store.skip_entries(ids, reason, now)
+            report.skipped[reason] += len(ids)
+            return
+        report.extraction[record.extraction_status] += 1
         duplicate_of = self.store.find_duplicate(duplicates.duplicate_probes(record, now))
         if duplicate_of is not None:
             self.store.link_entries([(i, duplicate_of) for i in ids], now)

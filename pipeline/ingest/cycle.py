@@ -33,7 +33,7 @@ from pipeline.config import Config
 from pipeline.errors import StoreError
 from pipeline.extract import ExtractorPool
 from pipeline.fetch import HttpClient
-from pipeline.ingest.articles import ArticleProcessor
+from pipeline.ingest.articles import ArticleProcessor, KeepCheck
 from pipeline.ingest.feeds import FeedPoller, configured_feeds
 from pipeline.ingest.ports import IngestStore
 from pipeline.ingest.report import CycleReport
@@ -171,10 +171,14 @@ class Ingestor:
         """Fetch and parse ``feeds``; store their new entries."""
         self.feeds.poll(report, feeds)
 
-    def process_entries(self, report: CycleReport, entries: Sequence[EntryRow]) -> None:
+    def process_entries(
+        self, report: CycleReport, entries: Sequence[EntryRow], keep: KeepCheck | None = None
+    ) -> None:
         """Turn queued entries into stored articles: the article stage's public entry.
 
         The entries may come from anywhere (the queue, a worker's claimed
         batch, a backfill); entries sharing an article URL are fetched once.
+        ``keep`` may refuse an assembled article (its entries are skipped with
+        the reason it gives): a backfill keeps only its period.
         """
-        self.articles.process(report, entries)
+        self.articles.process(report, entries, keep)

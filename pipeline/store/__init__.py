@@ -8,10 +8,12 @@ dataclasses of :mod:`pipeline.types`; ORM/Core rows never leave.
 from __future__ import annotations
 
 from pipeline.store.articles import ArticleStore
+from pipeline.store.backfill import BackfillStore
 from pipeline.store.base import StoreBase
 from pipeline.store.curation import CurationStore
 from pipeline.store.engine import OpenMode
 from pipeline.store.feeds import FeedStore
+from pipeline.store.gaps import GapStore
 from pipeline.store.leases import LeaseStore
 from pipeline.store.maintenance import MaintenanceStore
 from pipeline.store.reading import ArticleView, DecisionView, ReadingStore, TagView
@@ -19,6 +21,7 @@ from pipeline.store.rework import ReworkStore, StoredText
 
 
 class Store(
+    BackfillStore,
     FeedStore,
     ArticleStore,
     CurationStore,
@@ -26,6 +29,7 @@ class Store(
     ReworkStore,
     LeaseStore,
     MaintenanceStore,
+    GapStore,
     StoreBase,
 ):
     """All store operations on one database."""

@@ -10,6 +10,7 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.engine import Connection, RowMapping
 
 from pipeline.store.base import StoreBase
+from pipeline.store.gaps import note_gap
 from pipeline.store.schema import entries, feeds
 from pipeline.types import ConfiguredFeed, EntryRow, FeedRow, FeedUpdate, NewEntry
 
@@ -94,6 +95,7 @@ class FeedStore(StoreBase):
         """
         with self.write() as conn:
             added = self._insert_entries(conn, feed_id, new_entries, upd.attempt_at)
+            note_gap(conn, feed_id, upd)  # coverage gaps (issue 19), before the row changes
             conn.execute(update(feeds).where(feeds.c.id == feed_id).values(**_update_values(upd)))
             return added
 

@@ -122,6 +122,7 @@ entries = Table(
     Column("lease_owner", String(100)),
     Column("lease_until", UTCDateTime),
     Column("article_id", Integer, ForeignKey("articles.id", ondelete="SET NULL"), index=True),
+    Column("discovered_via", String(60)),  # None: the feed; backfill:<source> (issue 19)
     UniqueConstraint("feed_id", "key"),
     Index("ix_entries_state_next_attempt", "state", "next_attempt"),
 )
@@ -201,6 +202,39 @@ decisions = Table(
     Column("decided_at", UTCDateTime, nullable=False),
     Column("source", Text),  # the imported file name
     Index("ix_decisions_article_decided", "article_id", "decided_at"),
+)
+
+backfill_progress = Table(
+    "backfill_progress",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("period", String(7), nullable=False),
+    Column("scope", String(60), nullable=False),  # "" the whole period; "gap:<from>/<to>" a heal
+    Column("source", String(200), nullable=False),  # the outlet (or host) it was read for
+    Column("url", Text, nullable=False),
+    Column("url_key", String(64), nullable=False),  # sha256(url)
+    Column("kind", String(20), nullable=False),  # sitemap | index | feed
+    Column("state", String(20), nullable=False),  # done | failed
+    Column("error_code", String(40)),
+    Column("urls_seen", Integer, nullable=False),
+    Column("urls_kept", Integer, nullable=False),
+    Column("done_at", UTCDateTime, nullable=False),
+    UniqueConstraint("period", "scope", "url_key"),
+)
+
+# A feed that was failing or not polled for longer than its interval allows:
+# written when the feed succeeds again (pipeline.sources.gaps), healed by backfill.
+feed_gaps = Table(
+    "feed_gaps",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "feed_id", Integer, ForeignKey("feeds.id", ondelete="CASCADE"), nullable=False, index=True
+    ),
+    Column("start", UTCDateTime, nullable=False),  # the last success before the gap
+    Column("end", UTCDateTime, nullable=False),  # the success that ended it
+    Column("reason", String(20), nullable=False),  # failing | not_polled
+    Column("healed_at", UTCDateTime),  # set when the daemon backfilled it
 )
 
 runs = Table(

@@ -118,9 +118,12 @@ class CompiledRules:
 
 def rules_version(rules: RulesFile) -> str:
     """A stable hash of the rules' content and the engine's semantics."""
-    # Section labels are headings, not tagging: a new label must not make
-    # every stored article look tagged by other rules.
-    content = rules.model_dump(mode="json", by_alias=True, exclude={"sections": {"labels"}})
+    # Section labels are headings and search queries feed `vric backfill
+    # --search`, not tagging: changing them must not make every stored
+    # article look tagged by other rules.
+    content = rules.model_dump(
+        mode="json", by_alias=True, exclude={"sections": {"labels"}, "search": True}
+    )
     dumped = json.dumps(content, sort_keys=True)
     return hashlib.sha256(f"{ENGINE_VERSION}\n{dumped}".encode()).hexdigest()[:12]
 

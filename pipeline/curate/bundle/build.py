@@ -87,6 +87,7 @@ class Sources:
     feeds: Sequence[FeedCoverage]
     outlets: Sequence[OutletCoverage]
     rules_versions: Sequence[str] = ()  # what the period's articles were tagged with
+    gap_hours: Mapping[str, float] = field(default_factory=dict)  # per feed key (backfill.md)
 
 
 @dataclass(frozen=True)
@@ -247,7 +248,9 @@ def render_bundle(
     if "csv" in wanted:
         files["audit.csv"] = tables.audit_csv(src.decisions, sel, views)
         kept = [views[c.id] for c in sel.kept]
-        files["coverage.csv"] = tables.coverage_csv(src.feeds, src.outlets, kept, registry)
+        files["coverage.csv"] = tables.coverage_csv(
+            src.feeds, src.outlets, kept, registry, src.gap_hours
+        )
     manifest = _manifest(src, sel, settings, versions, files, now)
     manifest["formats"] = [f for f in FORMATS if f in wanted and f not in unavailable]
     manifest["unavailable"] = unavailable
@@ -295,6 +298,8 @@ def read_sources(store: Any, period: Period) -> Sources:
         period=period, views=list(store.iter_candidates(period.name)),
         decisions=store.decisions_for_period(period.name), feeds=feeds, outlets=outlets,
         rules_versions=store.rules_versions(period.name),
+        # closed gaps, and open ones up to the last attempt: the same bytes on a rerun
+        gap_hours=store.gap_hours(period.start, period.end) if hasattr(store, "gap_hours") else {},
     )  # fmt: skip
 
 

@@ -28,7 +28,7 @@ AUDIT_COLUMNS = (
 COVERAGE_COLUMNS = (
     "kind", "feed", "outlet", "outlet_name", "outlet_actor", "feed_url", "feed_state",
     "enabled", "error_code", "last_error", "last_success", "consecutive_failures",
-    "articles", "candidates", "in_bundle",
+    "articles", "candidates", "in_bundle", "gap_hours",
 )  # fmt: skip
 _SECRET_PARAM = re.compile(rf"(?i)^(?:{'|'.join(SECRET_PARAMS)})$")
 
@@ -103,13 +103,13 @@ def _outlet_meta(registry: Any, outlet: str | None) -> tuple[str, str]:
     return getattr(info, "name", "") or "", "" if actor == "none" else actor
 
 
-def _feed_row(f: FeedCoverage, in_bundle: int, registry: Any) -> list[str]:
+def _feed_row(f: FeedCoverage, in_bundle: int, registry: Any, gap_hours: float) -> list[str]:
     name, actor = _outlet_meta(registry, f.outlet)
     return [
         "feed", cell(f.key), cell(f.outlet), cell(name), cell(actor, trusted=True),
         cell(redact_url(f.url)), cell(f.state), cell(f.enabled), cell(f.error_code),
         cell(f.error), _when(f.last_success), cell(f.consecutive_failures), cell(f.articles),
-        cell(f.candidates), cell(in_bundle),
+        cell(f.candidates), cell(in_bundle), cell(gap_hours),
     ]  # fmt: skip
 
 
@@ -125,7 +125,7 @@ def _outlet_row(
     return [
         "outlet", "", cell(o.outlet or "(unknown outlet)"), cell(name), cell(actor, trusted=True),
         "", cell(_feed_states(o.outlet, feeds)), "", "", "", "", "", cell(o.articles),
-        cell(o.candidates), cell(in_bundle),
+        cell(o.candidates), cell(in_bundle), "",
     ]  # fmt: skip
 
 
@@ -134,8 +134,10 @@ def coverage_csv(
     outlets: Sequence[OutletCoverage],
     kept: Sequence[ArticleView],
     registry: Any,
+    gap_hours: Mapping[str, float] | None = None,
 ) -> bytes:
-    """Per feed, then per outlet: the period's items, the bundle's, and feed health.
+    """Per feed, then per outlet: the period's items, the bundle's, and feed health
+    (``gap_hours``: hours of the period the feed was failing or not polled).
 
     Outlets that have feeds but no item this period are listed too, so a
     silent outlet shows next to the state of its feeds.
@@ -146,6 +148,7 @@ def coverage_csv(
     silent = sorted({f.outlet for f in feeds if f.outlet and f.outlet not in known})
     all_outlets = [*outlets, *(OutletCoverage(o, 0, 0) for o in silent)]
     all_outlets.sort(key=lambda o: o.outlet or "")
-    rows = [_feed_row(f, per_feed[f.key], registry) for f in feeds]
+    gaps = gap_hours or {}
+    rows = [_feed_row(f, per_feed[f.key], registry, gaps.get(f.key, 0.0)) for f in feeds]
     rows += [_outlet_row(o, feeds, per_outlet[o.outlet], registry) for o in all_outlets]
     return csv_bytes(COVERAGE_COLUMNS, rows)

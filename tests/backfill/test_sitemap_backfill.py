@@ -1,0 +1,52 @@
+"""The main path: robots.txt → sitemap index → only the children of the period."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pipeline.config import Config
+from tests.backfill.conftest import make_config
+from tests.backfill.site import HOST, monthly_site
+from tests.reliability.scriptserver import ScriptServer
+
+FEED = {"url": f"http://{HOST}/feed.xml", "kind": "rss"}
+
+
+def _page_hits(server: ScriptServer, month: int) -> int:
+    return sum(n for k, n in server.hits.items() if k.startswith(f"{HOST}/2021/{month:02d}/"))
+
+
+def test_sitemap_index_backfill_reads_only_the_months_of_the_period(
+    base_config: Config, server: ScriptServer, runner_for: Any
+) -> None:
+    monthly_site(server)
+    runner = runner_for(make_config(base_config, [FEED], port=server.port))
+
+    report = runner.run("2021-08")
+
+    assert server.hits[f"{HOST}/sitemap_index.xml"] == 1
+    assert server.hits[f"{HOST}/sitemaps/sitemap-2021-08.xml"] == 1
+    assert server.hits[f"{HOST}/sitemaps/sitemap-2021-09.xml"] == 1
+    assert server.hits[f"{HOST}/sitemaps/sitemap-2021-07.xml"] == 0
+    assert server.hits[f"{HOST}/sitemaps/sitemap-2021-10.xml"] == 0
+    assert (_page_hits(server, 7), _page_hits(server, 8)) == (0, 10)
+    assert (_page_hits(server, 9), _page_hits(server, 10)) == (10, 0)
+    assert runner.scalar("SELECT count(*) FROM articles WHERE period = '2021-08'") == 20
+    assert runner.scalar("SELECT count(*) FROM articles") == 20
+    assert (
+        runner.scalar("SELECT count(*) FROM entries WHERE discovered_via = 'backfill:sitemap'")
+        == 20
+    )
+    outlet = report.outlets[0]
+    assert (outlet.urls_seen, outlet.in_period, outlet.stored) == (20, 20, 20)
+
+    # A second run adds nothing and fetches no page again.
+    before = dict(server.hits)
+    again = runner.run("2021-08")
+    assert runner.scalar("SELECT count(*) FROM articles") == 20
+    assert again.outlets[0].stored == 0
+    assert _page_hits(server, 8) + _page_hits(server, 9) == 20
+    assert (
+        server.hits[f"{HOST}/sitemaps/sitemap-2021-08.xml"]
+        == before[f"{HOST}/sitemaps/sitemap-2021-08.xml"]
+    )
