@@ -60,6 +60,7 @@ class TagTrace:
     score: float = 0.0
     fired: bool = False
     blocked: str | None = None  # why a tag at threshold still did not fire
+    kept: str | None = None  # why a fired topic counts as a main subject (explain)
 
     @property
     def candidates(self) -> list[Candidate]:
@@ -273,6 +274,33 @@ def _cannot_fire(rules: CompiledRules, item: Item, tag: CompiledTag, sinks: list
     return total < tag.threshold
 
 
+def _main_topics(rules: CompiledRules, item: Item, traces: list[TagTrace]) -> None:
+    """Keep the topics that are main subjects: a share of the strongest, at most N."""
+    share, most = rules.topic_min_share, rules.topic_max
+    fired = sorted(
+        (t for t in traces if t.fired and t.tag.kind == "topic"),
+        key=lambda t: (-t.score, t.tag.name),
+    )
+    if not fired or (share <= 0 and (most <= 0 or len(fired) <= most)):
+        return
+    best = fired[0]
+    for rank, t in enumerate(fired):
+        floor = round(share * best.score, 2)
+        if t is best:
+            t.kept = "strongest topic"
+        elif t.score < floor:
+            t.blocked = (
+                f"not a main subject: {t.score:g} < {share:g} x {best.score:g} ({best.tag.name})"
+            )
+        elif most and rank >= most:
+            t.blocked = f"not a main subject: beyond the {most} strongest topics"
+        else:
+            t.kept = f"main subject: {t.score:g} >= {share:g} x {best.score:g} ({best.tag.name})"
+        if t.blocked:
+            t.fired = False
+            item.fired.discard(("topic", t.tag.name))
+
+
 def assess(item: TagInput, rules: CompiledRules, *, full: bool = True) -> Evaluation:
     """Tag ``item`` keeping the trace (what counted, what was dropped, why).
 
@@ -293,6 +321,7 @@ def assess(item: TagInput, rules: CompiledRules, *, full: bool = True) -> Evalua
         if trace.fired:
             scanned.fired.add((tag.kind, tag.name))
         traces.append(trace)
+    _main_topics(rules, scanned, traces)
     frozen = tuple(traces)
     scores = {(t.tag.kind, t.tag.name): t.score for t in frozen}
     relevant = bool(rules.relevance(Outcome(scanned.fired, scores)))

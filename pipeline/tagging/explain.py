@@ -8,7 +8,9 @@ from pipeline.tagging.engine import FIELDS, Evaluation, TagTrace
 def _trace_lines(trace: TagTrace) -> list[str]:
     state = "fired" if trace.fired else "below threshold" if not trace.blocked else "blocked"
     head = f"{trace.tag.kind} {trace.tag.name}: {trace.score:g} / {trace.tag.threshold:g} ({state})"
-    lines = [head + (f": {trace.blocked}" if trace.blocked else "")]
+    lines = [
+        head + (f": {trace.blocked}" if trace.blocked else f": {trace.kept}" if trace.kept else "")
+    ]
     for c in trace.candidates:
         field_idx, start, end, term = c.occ
         where = f"{FIELDS[field_idx]}[{start}:{end}]"
