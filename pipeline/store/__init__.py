@@ -10,7 +10,13 @@ from __future__ import annotations
 from pipeline.store.articles import ArticleStore
 from pipeline.store.backfill import BackfillStore
 from pipeline.store.base import StoreBase
-from pipeline.store.curation import CurationStore
+from pipeline.store.curation import (
+    CurationStore,
+    DecisionChange,
+    DecisionConflict,
+    DecisionOutcome,
+    StoredDecision,
+)
 from pipeline.store.engine import OpenMode
 from pipeline.store.feeds import FeedStore
 from pipeline.store.gaps import GapStore
@@ -35,4 +41,15 @@ class Store(
     """All store operations on one database."""
 
 
-__all__ = ["ArticleView", "DecisionView", "OpenMode", "Store", "StoredText", "TagView"]
+__all__ = [
+    "ArticleView",
+    "DecisionChange",
+    "DecisionConflict",
+    "DecisionOutcome",
+    "DecisionView",
+    "OpenMode",
+    "Store",
+    "StoredDecision",
+    "StoredText",
+    "TagView",
+]

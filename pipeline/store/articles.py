@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql import Select
 
 from pipeline.store.base import StoreBase
-from pipeline.store.schema import articles, decisions, tags
+from pipeline.store.schema import articles, tags
 from pipeline.types import ArticleRecord, ClusterSignature, DuplicateProbe, Tag
 
 _ARTICLE_COLUMNS = {f.name for f in fields(ArticleRecord)} - {"tags"}
@@ -138,7 +138,10 @@ class ArticleStore(StoreBase):
             )
 
     def add_decisions(self, rows: Sequence[dict[str, Any]]) -> None:
-        """Append analyst decisions (the audit trail keeps every one)."""
+        """Append analyst decisions (the audit trail keeps every one) without a
+        version check; each bumps its article's decision version by 1."""
+        from pipeline.store.curation import append_decisions
+
         if rows:
             with self.write() as conn:
-                conn.execute(decisions.insert(), list(rows))
+                append_decisions(conn, rows)

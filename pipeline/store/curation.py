@@ -1,15 +1,18 @@
 """Curation reads and writes: the near-duplicate cluster map that lets an export
 stream, the candidates of a bundle, analyst decisions applied in one
-transaction, decision counts per period, and per-feed / per-outlet coverage."""
+transaction with a compare-and-set on the article's decision version (the one
+mechanism behind the CSV/xlsx import and the web workbench), decision counts
+per period, and per-feed / per-outlet coverage."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, or_, select
+from sqlalchemy import ColumnElement, case, func, or_, select, update
 from sqlalchemy.engine import Connection, RowMapping
 
 from pipeline.store.reading import (
@@ -23,6 +26,8 @@ from pipeline.store.reading import (
 from pipeline.store.schema import articles, decisions, entries, feeds
 
 CHUNK = 500  # ids per IN (...) clause: well under SQLite's and Postgres's parameter limits
+STATUSES = ("candidate", "included", "excluded")
+_RETRIES = 3  # a compare-and-set lost to a writer the row lock did not stop: read again
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,80 @@ class ArticleState:
     period: str
     section: str | None
     decision: DecisionView | None
+    version: int = 0  # the article's decision revision (0 = never decided)
+
+
+@dataclass(frozen=True)
+class DecisionChange:
+    """One wanted decision. ``expected_version``: the revision the analyst saw
+    (None = no check, e.g. an old file without a version column)."""
+
+    article_id: int
+    status: str  # candidate | included | excluded
+    section: str | None  # None = automatic
+    note: str | None
+    expected_version: int | None
+    analyst: str
+    source: str  # the file name, or "web"
+
+
+@dataclass(frozen=True)
+class StoredDecision:
+    """What is stored now (shown in a conflict); version 0 = never decided."""
+
+    version: int
+    status: str
+    section: str | None
+    note: str | None
+    analyst: str | None
+    decided_at: datetime | None
+
+    def as_json(self) -> dict[str, Any]:
+        at = self.decided_at.isoformat() if self.decided_at else None
+        return {"version": self.version, "status": self.status, "section": self.section,
+                "note": self.note, "analyst": self.analyst, "decided_at": at}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class DecisionConflict:
+    """Someone decided after ``expected_version``: ``current`` is what they stored."""
+
+    article_id: int
+    expected_version: int
+    current: StoredDecision
+
+
+@dataclass(frozen=True)
+class DecisionOutcome:
+    applied: dict[int, int]  # article_id -> the new version
+    conflicts: list[DecisionConflict]  # non-empty and not forced => nothing applied
+    unchanged: tuple[int, ...] = ()  # changes equal to what is stored: nothing appended
+
+
+class _LostRace(Exception):
+    """A compare-and-set matched no row although the row was read in this transaction."""
+
+
+def stored_decision(state: ArticleState) -> StoredDecision:
+    d = state.decision
+    if d is None:
+        return StoredDecision(state.version, "candidate", None, None, None, None)
+    return StoredDecision(state.version, d.status, d.section, d.note, d.analyst, d.decided_at)
+
+
+def _effective(
+    status: str, section: str | None, note: str | None, auto: str | None
+) -> tuple[str, str | None, str | None]:
+    """What an analyst sees: an empty section is the automatic one, a blank note none."""
+    return status, section or auto, (note or "").strip() or None
+
+
+def changes_nothing(change: DecisionChange, state: ArticleState) -> bool:
+    """True when the change would leave status, section and note as they are."""
+    now = stored_decision(state)
+    return _effective(change.status, change.section, change.note, state.section) == _effective(
+        now.status, now.section, now.note, state.section
+    )
 
 
 @dataclass(frozen=True)
@@ -77,7 +156,7 @@ def _latest_status() -> Any:
     return (
         select(decisions.c.status)
         .where(decisions.c.article_id == articles.c.id)
-        .order_by(decisions.c.decided_at.desc(), decisions.c.id.desc())
+        .order_by(func.coalesce(decisions.c.version, 0).desc(), decisions.c.id.desc())
         .limit(1)
         .scalar_subquery()
     )
@@ -159,23 +238,108 @@ class CurationStore(ReadingStore):
         with opener() as conn:
             rows = planner(self._article_states(conn, ids, lock=not dry_run))
             if rows and not dry_run:
-                conn.execute(decisions.insert(), list(rows))
+                append_decisions(conn, rows)
             return len(rows)
+
+    def article_states(self, ids: Sequence[int]) -> dict[int, ArticleState]:
+        """The current state of these articles (unknown ids are left out)."""
+        with self.read() as conn:
+            return self._article_states(conn, ids, lock=False)
+
+    def decide(
+        self,
+        changes: Sequence[DecisionChange],
+        *,
+        force: bool = False,
+        now: datetime | None = None,
+    ) -> DecisionOutcome:
+        """Apply analyst decisions in one transaction, each a compare-and-set on
+        the article's decision version.
+
+        A change whose ``expected_version`` is not the stored one, and that
+        would change something, is a conflict: unless ``force``, every conflict
+        is returned and nothing is applied. With ``force`` they are applied and
+        each decision row records in ``overrode`` what it replaced. A change
+        equal to what is stored appends nothing and is never a conflict.
+        Raises ValueError for an unknown article, a bad status or an article
+        given twice (callers check these first).
+        """
+        _check_changes(changes)
+        at = now or datetime.now(UTC)
+        for attempt in range(_RETRIES):
+            try:
+                with self.write() as conn:
+                    return self._decide(conn, changes, force=force, now=at)
+            except _LostRace:
+                if attempt == _RETRIES - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _decide(
+        self, conn: Connection, changes: Sequence[DecisionChange], *, force: bool, now: datetime
+    ) -> DecisionOutcome:
+        states = self._article_states(conn, [c.article_id for c in changes], lock=True)
+        missing = sorted({c.article_id for c in changes} - set(states))
+        if missing:
+            raise ValueError(f"no such article(s): {', '.join(map(str, missing[:20]))}")
+        todo: list[tuple[DecisionChange, ArticleState, DecisionConflict | None]] = []
+        unchanged: list[int] = []
+        conflicts: list[DecisionConflict] = []
+        for change in changes:
+            state = states[change.article_id]
+            if changes_nothing(change, state):
+                unchanged.append(change.article_id)
+                continue
+            conflict = None
+            if change.expected_version is not None and change.expected_version != state.version:
+                conflict = DecisionConflict(
+                    change.article_id, change.expected_version, stored_decision(state)
+                )
+                conflicts.append(conflict)
+            todo.append((change, state, conflict))
+        if conflicts and not force:
+            return DecisionOutcome({}, conflicts, tuple(unchanged))
+        applied: dict[int, int] = {}
+        rows: list[dict[str, Any]] = []
+        for change, state, conflict in todo:
+            bumped = conn.execute(
+                update(articles)
+                .where(articles.c.id == change.article_id)
+                .where(articles.c.decision_version == state.version)
+                .values(decision_version=articles.c.decision_version + 1)
+            )
+            if bumped.rowcount != 1:
+                raise _LostRace(change.article_id)
+            applied[change.article_id] = state.version + 1
+            overrode = None
+            if conflict is not None:
+                overrode = json.dumps(conflict.current.as_json(), ensure_ascii=False)
+            rows.append({
+                "article_id": change.article_id, "status": change.status,
+                "section": change.section, "note": change.note, "analyst": change.analyst,
+                "decided_at": now, "source": change.source, "version": state.version + 1,
+                "overrode": overrode,
+            })  # fmt: skip
+        if rows:
+            conn.execute(decisions.insert(), rows)
+        return DecisionOutcome(applied, conflicts, tuple(unchanged))
 
     def _article_states(
         self, conn: Connection, ids: Sequence[int], *, lock: bool
     ) -> dict[int, ArticleState]:
         out: dict[int, ArticleState] = {}
         for chunk in _chunks(sorted(set(ids))):
-            query = select(articles.c.id, articles.c.period, articles.c.section).where(
-                articles.c.id.in_(chunk)
-            )
-            if lock and self.dialect == "postgresql":  # two imports at once: one waits
+            query = select(
+                articles.c.id, articles.c.period, articles.c.section, articles.c.decision_version
+            ).where(articles.c.id.in_(chunk))
+            if lock and self.dialect == "postgresql":  # two writers at once: one waits
                 query = query.with_for_update(of=articles)
             found = conn.execute(query).all()
             latest = decisions_for(conn, [r.id for r in found])
             for r in found:
-                out[r.id] = ArticleState(r.id, r.period, r.section, latest.get(r.id))
+                out[r.id] = ArticleState(
+                    r.id, r.period, r.section, latest.get(r.id), int(r.decision_version)
+                )
         return out
 
     def decision_counts(self) -> dict[str, dict[str, int]]:
@@ -227,6 +391,29 @@ class CurationStore(ReadingStore):
         return [_feed_coverage(r._mapping, counts.get(r.id, (0, 0))) for r in feed_rows], sorted(
             outlets, key=lambda o: o.outlet or ""
         )
+
+
+def _check_changes(changes: Sequence[DecisionChange]) -> None:
+    seen: set[int] = set()
+    for c in changes:
+        if c.status not in STATUSES:
+            raise ValueError(f"article {c.article_id}: status {c.status!r} not in {STATUSES}")
+        if c.article_id in seen:
+            raise ValueError(f"article {c.article_id} is given twice; one change per article")
+        seen.add(c.article_id)
+
+
+def append_decisions(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Append decision rows without a version check, each bumping its article's
+    version by 1 (the rows get the version they created)."""
+    for row in rows:
+        version = conn.execute(
+            update(articles)
+            .where(articles.c.id == row["article_id"])
+            .values(decision_version=articles.c.decision_version + 1)
+            .returning(articles.c.decision_version)
+        ).scalar_one()
+        conn.execute(decisions.insert().values({**row, "version": int(version)}))
 
 
 def _relevant_id() -> Any:

@@ -42,6 +42,7 @@ VIEW_COLUMNS = [
     articles.c.extraction_status,
     articles.c.date_source,
     articles.c.author,
+    articles.c.decision_version.label("version"),
 ]
 
 
@@ -61,6 +62,7 @@ class DecisionView:
     analyst: str
     note: str | None
     decided_at: datetime
+    version: int = 0  # the article's decision revision this decision created
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,8 @@ class ArticleView:
     tags: tuple[TagView, ...] = ()
     decision: DecisionView | None = None
     feeds: tuple[str, ...] = field(default=())
+    version: int = 0  # the article's decision revision (0 = never decided): what an
+    # export writes and an import or the workbench sends back to detect a conflict
 
     def tag_names(self, kind: str) -> list[str]:
         return [t.name for t in self.tags if t.kind == kind]
@@ -194,10 +198,12 @@ def decisions_for(conn: Connection, ids: list[int]) -> dict[int, DecisionView]:
     query = (
         select(decisions)
         .where(decisions.c.article_id.in_(ids))
-        .order_by(decisions.c.article_id, decisions.c.decided_at, decisions.c.id)
+        .order_by(decisions.c.article_id, func.coalesce(decisions.c.version, 0), decisions.c.id)
     )
-    for r in conn.execute(query):  # the latest decision wins
-        out[r.article_id] = DecisionView(r.status, r.section, r.analyst, r.note, r.decided_at)
+    for r in conn.execute(query):  # the latest decision (the highest version) wins
+        out[r.article_id] = DecisionView(
+            r.status, r.section, r.analyst, r.note, r.decided_at, int(r.version or 0)
+        )
     return out
 
 

@@ -171,6 +171,8 @@ articles = Table(
     Column("score", Float, nullable=False, default=0.0),
     Column("section", String(30)),
     Column("rules_version", String(64)),
+    # +1 with every decision row (0 = never decided): the compare-and-set of decide()
+    Column("decision_version", Integer, nullable=False, default=0, server_default="0"),
     Column("raw_html", LargeBinary),
     Column("raw_expires", UTCDateTime),
     Index("ix_articles_period_relevant", "period", "relevant"),
@@ -201,6 +203,8 @@ decisions = Table(
     Column("note", Text),
     Column("decided_at", UTCDateTime, nullable=False),
     Column("source", Text),  # the imported file name
+    Column("version", Integer),  # the article's decision_version this row created
+    Column("overrode", Text),  # JSON: the stored decision a forced decision replaced
     Index("ix_decisions_article_decided", "article_id", "decided_at"),
 )
 
