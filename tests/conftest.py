@@ -20,6 +20,9 @@ import pytest
 
 from pipeline.store import Store
 
+# base_config and server for the suites run against the scripted local server.
+pytest_plugins = ["tests.fixtures.scripted"]
+
 PG_ADMIN_URL = os.environ.get("VRIC_TEST_PG_URL") or (
     "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )

@@ -13,7 +13,7 @@ import pytest
 
 from pipeline.backfill.runner import Backfill, BackfillReport
 from pipeline.backfill.sources import OutletSources, outlet_sources
-from pipeline.config import DEFAULTS_DIR, Config, load_config
+from pipeline.config import Config
 from pipeline.config.feeds_schema import FeedsFile
 from pipeline.extract import ExtractorPool
 from pipeline.fetch import HttpClient
@@ -26,18 +26,6 @@ from tests.fixtures.resolver import FakeResolver
 from tests.reliability.scriptserver import ScriptServer
 
 OUTLET = "int_infobae"  # any registered outlet; *.test hosts match no domain
-
-
-@pytest.fixture(scope="session")
-def base_config() -> Config:
-    return load_config({"VRIC_CONFIG_DIR": str(DEFAULTS_DIR)})
-
-
-@pytest.fixture
-def server() -> Iterator[ScriptServer]:
-    srv = ScriptServer().start()
-    yield srv
-    srv.stop()
 
 
 def make_config(

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from pipeline.config import DEFAULTS_DIR, Config, load_config
+from pipeline.config import Config
 from pipeline.config.feeds_schema import FeedsFile
 from pipeline.extract import ExtractorPool
 from pipeline.fetch import HttpClient
@@ -50,18 +50,6 @@ def pytest_report_header() -> list[str]:
              "charset-normalizer", "SQLAlchemy", "psycopg", "hypothesis")  # fmt: skip
     libs = ", ".join(f"{n} {version(n)}" for n in names)
     return [f"reliability: {libs}, expat {pyexpat.EXPAT_VERSION}, sqlite {sqlite3.sqlite_version}"]
-
-
-@pytest.fixture(scope="session")
-def base_config() -> Config:
-    return load_config({"VRIC_CONFIG_DIR": str(DEFAULTS_DIR)})
-
-
-@pytest.fixture
-def server() -> Iterator[ScriptServer]:
-    srv = ScriptServer().start()
-    yield srv
-    srv.stop()
 
 
 @pytest.fixture

@@ -203,6 +203,21 @@ def _manifest(src: Sources, sel: Selection, settings: Settings, versions: Mappin
     }  # fmt: skip
 
 
+def _compose(
+    src: Sources,
+    settings: Settings,
+    registry: Any,
+    sections: SectionMap,
+    versions: Mapping[str, Any],
+) -> tuple[Any, dict[int, Any], OutletCache, Any]:
+    """The policy's selection and the digest model: what every output is made from."""
+    views = {v.id: v for v in src.views}
+    sel = select((candidate(v, sections) for v in src.views), cap_rules(settings.policy),
+                 sections.names)  # fmt: skip
+    outlets = OutletCache(registry)
+    return sel, views, outlets, digest_model(src, sel, views, outlets, settings, sections, versions)
+
+
 def render_bundle(
     src: Sources,
     settings: Settings,
@@ -218,11 +233,7 @@ def render_bundle(
     be made: without WeasyPrint's libraries the PDF is left out and named in
     ``unavailable``, while an explicit ``pdf`` raises OutputError(pdf_unavailable).
     """
-    views = {v.id: v for v in src.views}
-    cands = (candidate(v, sections) for v in src.views)
-    sel = select(cands, cap_rules(settings.policy), sections.names)
-    outlets = OutletCache(registry)
-    d = digest_model(src, sel, views, outlets, settings, sections, versions)
+    sel, views, outlets, d = _compose(src, settings, registry, sections, versions)
     wanted = set(formats) if formats is not None else set(FORMATS)
     files: dict[str, bytes] = {}
     if "csv" in wanted:
@@ -267,11 +278,7 @@ def preview_html(store: Any, config: BundleConfig, period: str, *, now: datetime
     settings = config.settings
     src = read_sources(store, resolve_period(period, settings))
     sections = SectionMap.from_rules(config.rules)
-    views = {v.id: v for v in src.views}
-    sel = select((candidate(v, sections) for v in src.views), cap_rules(settings.policy),
-                 sections.names)  # fmt: skip
-    d = digest_model(src, sel, views, OutletCache(config.registry), settings, sections,
-                     versions_of(config))  # fmt: skip
+    *_, d = _compose(src, settings, config.registry, sections, versions_of(config))
     return page.render_page(d)
 
 
