@@ -41,7 +41,7 @@ def utcnow() -> datetime:
 
 
 class BackfillStoreLike(Protocol):
-    def backfill_feed(self, outlet: str, url: str, now: datetime) -> int: ...
+    def backfill_feed(self, outlet: str, period: str, url: str, now: datetime) -> int: ...
 
     def backfill_steps(self, period: str, scope: str = "") -> dict[str, BackfillStep]: ...
 
@@ -206,7 +206,9 @@ class Backfill:
                 first = (sources.feeds[0].url if sources.feeds else None) or (
                     sources.sitemaps[0] if sources.sitemaps else sources.outlet
                 )
-                feed_id = self.store.backfill_feed(sources.outlet, first, self.clock())
+                feed_id = self.store.backfill_feed(
+                    sources.outlet, self.period.name, first, self.clock()
+                )
             self.discover(tally, sources, feed_id, robots=robots)
             plans.append((tally, feed_id))
         if not self.dry_run:
