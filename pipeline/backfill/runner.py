@@ -309,7 +309,8 @@ class Backfill:
         items: list[FeedItem] = []
         seen = 0
         try:
-            for name, link in iter_sitemap(body, max_bytes=self.caps.max_sitemap_bytes):
+            stream = iter_sitemap(body, max_bytes=self.caps.max_sitemap_bytes, now=self.clock())
+            for name, link in stream:
                 loc = resolve_link(link.loc, base)
                 if not is_fetchable_scheme(loc):
                     continue
@@ -464,4 +465,5 @@ def _item(loc: str, link: Any) -> FeedItem:
         published_raw=link.date_raw,
         source_name=link.source_name,
         language=link.language,
+        date_flags=link.date_flag,
     )
