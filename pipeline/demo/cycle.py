@@ -28,6 +28,7 @@ from pipeline.outputs import fresh_folder
 from pipeline.store import Store
 
 DEMO_PERIOD = "2021-08"
+DEMO_INTERVAL = "5m"  # the shortest feed interval feeds.yaml allows
 _KINDS = {
     "rss2": "rss",
     "atom": "atom",
@@ -109,6 +110,7 @@ def demo_feeds(server: DemoServer) -> list[dict[str, Any]]:
             "outlet": feed.outlet or "agg_google_news",
             "kind": _KINDS.get(feed.format, "auto"),
             "language": feed.language,
+            "interval": DEMO_INTERVAL,  # a daemon after the demo polls again soon
         }
         for feed in server.manifest.feeds
     ]
@@ -158,8 +160,7 @@ def write_daemon_config(server: DemoServer, out_dir: Path) -> DaemonHint:
     folder = out_dir.resolve() / DAEMON_DIR
     folder.mkdir(exist_ok=True)
     address = f"127.0.0.1:{server.port}"
-    feeds = [{**f, "interval": "5m"} for f in demo_feeds(server)]
-    write_yaml(folder / "feeds.yaml", {"feeds": feeds}, header=_DAEMON_HEADER)
+    write_yaml(folder / "feeds.yaml", {"feeds": demo_feeds(server)}, header=_DAEMON_HEADER)
     settings = {
         "allow_hosts": [address],
         "fetch": {"resolve_all_to": address, "min_host_interval": 0.0},
