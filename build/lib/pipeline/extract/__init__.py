@@ -1,0 +1,247 @@
+"""Extract stage: page bytes in, :class:`ExtractedPage` out. Never raises on bad input.
+
+Order of checks (the first that fires sets ``status``):
+
+1. ``too_large``: more than ``max_bytes`` (default 5 MiB; trafilatura took
+   7.6 s and 435 MB on an 8 MB page);
+2. ``empty``: nothing but whitespace;
+3. ``not_html``: a magic-byte sniff finds PNG, PDF, ZIP, GIF, JPEG, gzip...
+   (before trafilatura ever sees it);
+4. ``extract_failed``: not parseable as HTML, or trafilatura found no main
+   text (page metadata is still returned: the title may be useful);
+5. ``ok``: main text found.
+
+``extract_timeout`` comes from :class:`ExtractorPool` only. Settings passed
+to trafilatura and why: docs/articles.md, "Extraction settings".
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import warnings
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any, Final
+
+with warnings.catch_warnings():
+    # trafilatura's downloader imports urllib3.contrib.socks, which warns when
+    # PySocks is absent; this stage never downloads, so the warning is noise
+    # (and an error under the test suite's warnings-as-errors).
+    warnings.filterwarnings("ignore", message="SOCKS support in urllib3")
+    import trafilatura
+
+from pipeline import isolation
+from pipeline.article import text
+from pipeline.extract.page import PageMeta, decode_html, read_meta
+from pipeline.types import ExtractedPage
+
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "MIN_TEXT_CHARS",
+    "BodyChoice",
+    "ExtractorPool",
+    "choose_body",
+    "extract_page",
+    "extract_task",
+]
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_MAX_BYTES: Final = 5 * 1024 * 1024
+MIN_TEXT_CHARS: Final = 200
+# Dates from metadata, JSON-LD and the URL only: a full-text search picks up
+# any date the article mentions ("el 12 de agosto de 2019...").
+_XML_DECLARATION = re.compile(r"\A\s*<\?xml[^>]*\?>")
+_DATE_PARAMS: Final = {
+    "extensive_search": False,
+    "original_date": True,
+    "outputformat": "%Y-%m-%dT%H:%M:%S%z",
+}
+
+
+def extract_page(
+    body: bytes, url: str, *, max_bytes: int = DEFAULT_MAX_BYTES, content_type: str | None = None
+) -> ExtractedPage:
+    """Extract one page (see module doc). Pure: no I/O, no clock."""
+    if len(body) > max_bytes:
+        return ExtractedPage(status="too_large")
+    if not body.strip():
+        return ExtractedPage(status="empty")
+    if text.binary_signature(body):
+        return ExtractedPage(status="not_html")
+    try:
+        return _extract(body, url, content_type)
+    except Exception:
+        logger.warning(
+            "extraction failed", extra={"url": url, "outcome": "extract_failed"}, exc_info=True
+        )
+        return ExtractedPage(status="extract_failed")
+
+
+def _extract(body: bytes, url: str, content_type: str | None) -> ExtractedPage:
+    decoded, _encoding = decode_html(body, content_type)
+    # The text is decoded already: an XML declaration naming another charset
+    # would make lxml re-read it as bytes in that charset.
+    html = text.drop_forbidden_refs(text.clean(_XML_DECLARATION.sub("", decoded, count=1)))
+    tree = trafilatura.load_html(html)
+    if tree is None:
+        return ExtractedPage(status="extract_failed")
+    meta = read_meta(tree)
+    doc = trafilatura.bare_extraction(
+        tree,
+        url=url,
+        with_metadata=True,
+        include_comments=False,
+        include_images=False,
+        include_tables=True,
+        include_links=False,
+        favor_precision=True,
+        deduplicate=False,
+        date_extraction_params=dict(_DATE_PARAMS),
+    )
+    return _page(doc, meta)
+
+
+def _dates(meta: PageMeta, doc: Any) -> tuple[str, ...]:
+    found = [*meta.published_raws, _opt(getattr(doc, "date", None))]
+    return tuple(dict.fromkeys(d for d in found if d))
+
+
+def _page(doc: Any, meta: PageMeta) -> ExtractedPage:
+    body_text = text.normalize_space(text.clean(getattr(doc, "text", None) or ""))
+    categories = [*(getattr(doc, "categories", None) or ()), *(getattr(doc, "tags", None) or ())]
+    return ExtractedPage(
+        status="ok" if body_text else "extract_failed",
+        text=body_text,
+        title=_opt(getattr(doc, "title", None)) or _opt(meta.og_title),
+        author=_opt(getattr(doc, "author", None)),
+        date_raw=_opt(meta.published_raw) or _opt(getattr(doc, "date", None)),
+        date_candidates=_dates(meta, doc),
+        sitename=_opt(getattr(doc, "sitename", None)),
+        description=_opt(getattr(doc, "description", None)),
+        categories=tuple(dict.fromkeys(c for c in (_opt(x) for x in categories) if c)),
+        canonical_url=_opt(meta.canonical_url),
+        html_lang=_opt(meta.html_lang),
+        section=_opt(meta.section),
+        page_types=meta.page_types,
+    )
+
+
+def _opt(value: object) -> str | None:
+    if not isinstance(value, str):
+        return None
+    cleaned = " ".join(text.clean(value).split())
+    return cleaned or None
+
+
+@dataclass(frozen=True)
+class BodyChoice:
+    """The text to store and why (``extraction_status``).
+
+    ``source`` is ``page`` | ``summary`` | ``none``. ``status`` is ``ok`` when the
+    page text is used; otherwise the page's failure status, or ``short`` when
+    the page text was shorter than the threshold and the summary longer.
+    """
+
+    text: str
+    source: str
+    status: str
+
+
+def choose_body(
+    page: ExtractedPage, summary: str, *, min_chars: int = MIN_TEXT_CHARS
+) -> BodyChoice:
+    """The fallback chain: full text; feed summary when extraction failed or is short."""
+    summary = summary.strip()
+    if page.status == "ok" and (len(page.text) >= min_chars or len(page.text) >= len(summary)):
+        return BodyChoice(page.text, "page", "ok")
+    status = "short" if page.status == "ok" else page.status
+    if summary:
+        return BodyChoice(summary, "summary", status)
+    return BodyChoice(page.text, "page" if page.text else "none", status)
+
+
+def extract_task(body: bytes, url: str, content_type: str | None = None) -> ExtractedPage:
+    """:func:`extract_page` with positional arguments: the pool's default task."""
+    return extract_page(body, url, content_type=content_type)
+
+
+_FAILED_BY_OUTCOME: Final = {"timeout": "extract_timeout"}
+PageTask = Callable[[bytes, str, str | None], ExtractedPage]
+
+
+class ExtractorPool:
+    """:func:`extract_page` in pool processes with a per-page deadline.
+
+    A page that outlives ``deadline_s`` comes back as
+    ``ExtractedPage(status="extract_timeout")`` and its pool process is killed and
+    replaced; a crashed pool process gives ``extract_failed``. They are recycled
+    after ``max_tasks_per_child`` pages. ``task`` replaces ``extract_page``
+    (tests use :func:`pipeline.isolation.sleep_then_call` to simulate a slow page).
+    """
+
+    def __init__(
+        self,
+        processes: int,
+        deadline_s: float = 20.0,
+        max_tasks_per_child: int = 200,
+        *,
+        memory_limit_bytes: int | None = isolation.DEFAULT_MEMORY_LIMIT,
+        task: PageTask = extract_task,
+    ) -> None:
+        self._task = task
+        self._window = processes * 4
+        self._pool = isolation.DeadlinePool(
+            processes,
+            deadline_s=deadline_s,
+            max_tasks_per_child=max_tasks_per_child,
+            memory_limit_bytes=memory_limit_bytes,
+        )
+
+    def extract(self, body: bytes, url: str, content_type: str | None = None) -> ExtractedPage:
+        return _to_page(self._pool.run(self._task, body, url, content_type), url)
+
+    def map(
+        self, pages: Iterable[tuple[bytes, str] | tuple[bytes, str, str | None]]
+    ) -> Iterator[ExtractedPage]:
+        """Pages extracted in parallel, yielded in input order.
+
+        Items are ``(body, url)`` or ``(body, url, content_type)``; at most four
+        pages per process are in flight, so a long iterable is not read ahead.
+        """
+        pending: deque[tuple[str, Any]] = deque()
+        for page in pages:
+            body, url = page[0], page[1]
+            content_type = page[2] if len(page) > 2 else None
+            pending.append((url, self._pool.submit(self._task, body, url, content_type)))
+            if len(pending) >= self._window:
+                yield self._collect(pending.popleft())
+        while pending:
+            yield self._collect(pending.popleft())
+
+    @staticmethod
+    def _collect(item: tuple[str, Any]) -> ExtractedPage:
+        url, task = item
+        return _to_page(task.outcome(), url)
+
+    def close(self) -> None:
+        self._pool.close()
+
+    def __enter__(self) -> ExtractorPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _to_page(outcome: isolation.Outcome[ExtractedPage], url: str) -> ExtractedPage:
+    if outcome.ok and outcome.value is not None:
+        return outcome.value
+    status = _FAILED_BY_OUTCOME.get(outcome.failure or "", "extract_failed")
+    logger.warning(
+        "extraction pool process failed",
+        extra={"url": url, "outcome": status, "reason": outcome.failure, "detail": outcome.detail},
+    )
+    return ExtractedPage(status=status)

@@ -1,0 +1,326 @@
+"""Feeds and entries: fetch state and the article work queue."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.engine import Connection, RowMapping
+from sqlalchemy.sql import Select
+
+from pipeline.store.base import StoreBase
+from pipeline.store.gaps import note_gap
+from pipeline.store.schema import entries, feeds
+from pipeline.types import ConfiguredFeed, EntryRow, FeedRow, FeedUpdate, NewEntry
+
+_FEED_FIELDS = [
+    "id",
+    "key",
+    "url",
+    "outlet",
+    "kind",
+    "language",
+    "interval_s",
+    "allow_private",
+    "enabled",
+    "state",
+    "etag",
+    "last_modified",
+    "body_hash",
+    "failures",
+    "consecutive_failures",
+    "next_due",
+    "last_attempt",
+    "last_success",
+    "last_status",
+    "last_error_code",
+    "last_error",
+    "effective_url",
+]
+
+
+BACKFILL_KIND = "backfill"  # the disabled feed rows a backfill hangs its entries on
+
+
+def backfill_feed_ids() -> Select[Any]:
+    """The ids of the backfill feed rows (a subquery)."""
+    return select(feeds.c.id).where(feeds.c.kind == BACKFILL_KIND)
+
+
+def feed_row(row: RowMapping) -> FeedRow:
+    """A feeds row as the value the rest of the package sees (also used by leases)."""
+    return FeedRow(**{name: row[name] for name in _FEED_FIELDS})
+
+
+class FeedStore(StoreBase):
+    # ------------------------------------------------------------ feeds
+    def sync_feeds(self, configured: Sequence[ConfiguredFeed], now: datetime) -> None:
+        """Make the feeds table match the configuration (keyed by feed id).
+
+        Fetch state survives; feeds removed from the config are disabled, never
+        deleted, so their entries and history stay.
+        """
+        with self.write() as conn:
+            existing = {r.key: r for r in conn.execute(select(feeds.c.key, feeds.c.id))}
+            for feed in configured:
+                values = _configured_values(feed)
+                if feed.key in existing:
+                    conn.execute(update(feeds).where(feeds.c.key == feed.key).values(**values))
+                else:
+                    values.setdefault("interval_s", 3600)
+                    conn.execute(
+                        feeds.insert().values(key=feed.key, created_at=now, state="ok", **values)
+                    )
+            keys = {f.key for f in configured}
+            gone = [k for k in existing if k not in keys]
+            if gone:
+                conn.execute(update(feeds).where(feeds.c.key.in_(gone)).values(enabled=False))
+
+    def feeds(self) -> list[FeedRow]:
+        """The feeds of feeds.yaml, past and present (not the backfill's own rows)."""
+        q = select(feeds).where(feeds.c.kind != BACKFILL_KIND).order_by(feeds.c.key)
+        with self.read() as conn:
+            return [feed_row(r._mapping) for r in conn.execute(q)]
+
+    def due_feeds(self, now: datetime, limit: int | None = None) -> list[FeedRow]:
+        query = (
+            select(feeds)
+            .where(feeds.c.enabled.is_(True), feeds.c.state != "gone")
+            .where(or_(feeds.c.next_due.is_(None), feeds.c.next_due <= now))
+            .order_by(feeds.c.next_due.is_(None).desc(), feeds.c.next_due, feeds.c.id)
+            .limit(limit)
+        )
+        with self.read() as conn:
+            return [feed_row(r._mapping) for r in conn.execute(query)]
+
+    def record_feed_fetch(
+        self, feed_id: int, upd: FeedUpdate, new_entries: Sequence[NewEntry]
+    ) -> int:
+        """Store a fetch outcome and the entries it produced in ONE transaction.
+
+        Validators (ETag, Last-Modified, body hash) are committed together with
+        the entries: a crash between the two would otherwise make the next 304
+        hide those entries forever. Returns the number of new entries.
+        """
+        with self.write() as conn:
+            added = self._insert_entries(conn, feed_id, new_entries, upd.attempt_at)
+            note_gap(conn, feed_id, upd)  # coverage gaps (issue 19), before the row changes
+            conn.execute(update(feeds).where(feeds.c.id == feed_id).values(**_update_values(upd)))
+            return added
+
+    def _insert_entries(
+        self, conn: Connection, feed_id: int, new: Sequence[NewEntry], now: datetime
+    ) -> int:
+        if not new:
+            return 0
+        # A secondary within-feed key: a feed that mints a new GUID on every
+        # fetch must not add an entry per fetch for a link it already listed.
+        known = select(entries.c.url_key).where(
+            entries.c.feed_id == feed_id, entries.c.url_key.in_({e.url_key for e in new})
+        )
+        seen = set(conn.execute(known).scalars())
+        rows = [_entry_values(feed_id, e, now) for e in new if e.url_key not in seen]
+        if not rows:
+            return 0
+        stmt = self.insert_ignore(entries).returning(entries.c.id)
+        return len(conn.execute(stmt, rows).all())
+
+    # ------------------------------------------------------------ entries (work queue)
+    def queued_entries(self, now: datetime, limit: int) -> list[EntryRow]:
+        query = (
+            select(
+                entries, feeds.c.outlet.label("feed_outlet"), feeds.c.language.label("feed_lang")
+            )
+            .join(feeds, feeds.c.id == entries.c.feed_id)
+            .where(entries.c.state == "queued", feeds.c.kind != BACKFILL_KIND)
+            .where(or_(entries.c.next_attempt.is_(None), entries.c.next_attempt <= now))
+            .order_by(entries.c.id)
+            .limit(limit)
+        )
+        with self.read() as conn:
+            return [entry_row(r._mapping) for r in conn.execute(query)]
+
+    def link_entries(self, links: Sequence[tuple[int, int]], now: datetime) -> None:
+        """Attach entries to the article they produced: ``(entry_id, article_id)``."""
+        if not links:
+            return
+        with self.write() as conn:
+            for entry_id, article_id in links:
+                conn.execute(
+                    update(entries)
+                    .where(entries.c.id == entry_id)
+                    .values(state="done", article_id=article_id, updated_at=now)
+                )
+
+    def fail_entries(
+        self,
+        entry_ids: Sequence[int],
+        code: str,
+        message: str,
+        now: datetime,
+        retry_at: datetime | None,
+    ) -> None:
+        """Record a failed page fetch; ``retry_at`` None means give up (state failed)."""
+        if not entry_ids:
+            return
+        state = "queued" if retry_at is not None else "failed"
+        with self.write() as conn:
+            conn.execute(
+                update(entries)
+                .where(entries.c.id.in_(list(entry_ids)))
+                .values(
+                    state=state,
+                    attempts=entries.c.attempts + 1,
+                    next_attempt=retry_at,
+                    last_error_code=code,
+                    last_error=message[:2000],
+                    updated_at=now,
+                )
+            )
+
+    def skip_entries(self, entry_ids: Sequence[int], reason: str, now: datetime) -> None:
+        if not entry_ids:
+            return
+        with self.write() as conn:
+            conn.execute(
+                update(entries)
+                .where(entries.c.id.in_(list(entry_ids)))
+                .values(state="skipped", last_error_code=reason, updated_at=now)
+            )
+
+    def entry_outcomes(self) -> list[dict[str, Any]]:
+        """Entries by state and reason (skip reason or error code), with how many
+        distinct articles they led to: why N entries became M articles."""
+        q = (
+            select(
+                entries.c.state,
+                entries.c.last_error_code,
+                func.count(),
+                func.count(entries.c.article_id.distinct()),
+            )
+            .group_by(entries.c.state, entries.c.last_error_code)
+            .order_by(entries.c.state, entries.c.last_error_code)
+        )
+        with self.read() as conn:
+            return [
+                {"state": st, "reason": code, "entries": int(n), "articles": int(a)}
+                for st, code, n, a in conn.execute(q)
+            ]
+
+    def queue_depth(self) -> int:
+        """Entries waiting for the cycle (a backfill's own queue is not counted)."""
+        with self.read() as conn:
+            q = (
+                select(func.count())
+                .select_from(entries)
+                .where(entries.c.state == "queued", entries.c.feed_id.not_in(backfill_feed_ids()))
+            )
+            return int(conn.execute(q).scalar_one())
+
+    def entry_counts_since(self, since: datetime) -> dict[int, int]:
+        """Entries discovered per feed since ``since`` (feed health, adaptive interval)."""
+        q = (
+            select(entries.c.feed_id, func.count())
+            .where(and_(entries.c.discovered_at >= since))
+            .group_by(entries.c.feed_id)
+        )
+        with self.read() as conn:
+            return {int(fid): int(n) for fid, n in conn.execute(q)}
+
+    def entry_times(self, feed_id: int, limit: int = 50) -> list[datetime]:
+        q = (
+            select(func.coalesce(entries.c.published, entries.c.discovered_at))
+            .where(entries.c.feed_id == feed_id)
+            .order_by(entries.c.id.desc())
+            .limit(limit)
+        )
+        with self.read() as conn:
+            return [t for (t,) in conn.execute(q) if t is not None]
+
+
+def _configured_values(feed: ConfiguredFeed) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "url": feed.url,
+        "outlet": feed.outlet,
+        "kind": feed.kind,
+        "language": feed.language,
+        "allow_private": feed.allow_private,
+        "enabled": feed.enabled,
+    }
+    if feed.interval_s:
+        values |= {"interval_s": feed.interval_s, "interval_override": True}
+    return values
+
+
+def _update_values(upd: FeedUpdate) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "last_attempt": upd.attempt_at,
+        "next_due": upd.next_due,
+        "state": upd.state,
+        "failures": upd.failures,
+        "consecutive_failures": upd.consecutive_failures,
+        "last_status": upd.last_status,
+        "last_error_code": upd.error_code,
+        "last_error": upd.error,
+    }
+    if upd.success_at is not None:
+        values |= {
+            "last_success": upd.success_at,
+            "etag": upd.etag,
+            "last_modified": upd.last_modified,
+            "body_hash": upd.body_hash,
+            "effective_url": upd.effective_url,
+        }
+    if upd.interval_s is not None:
+        values["interval_s"] = upd.interval_s
+    return values
+
+
+def _entry_values(feed_id: int, e: NewEntry, now: datetime) -> dict[str, Any]:
+    item = e.item
+    return {
+        "feed_id": feed_id,
+        "key": e.key,
+        "guid": item.guid,
+        "url": e.url,
+        "url_key": e.url_key,
+        "title": item.title,
+        "summary": item.summary,
+        "author": item.author,
+        "published": item.published,
+        "published_raw": item.published_raw,
+        "date_flags": item.date_flags,
+        "source_url": item.source_url,
+        "source_name": item.source_name,
+        "language": item.language,
+        "truncated": e.truncated,
+        "discovered_at": now,
+        "state": "queued",
+        "attempts": 0,
+    }
+
+
+def entry_row(r: RowMapping) -> EntryRow:
+    """An entries row as the value the rest of the package sees (also used by leases)."""
+    return EntryRow(
+        id=r["id"],
+        feed_id=r["feed_id"],
+        url=r["url"],
+        url_key=r["url_key"],
+        title=r["title"] or "",
+        summary=r["summary"] or "",
+        attempts=r["attempts"],
+        discovered_at=r["discovered_at"],
+        guid=r["guid"],
+        author=r["author"],
+        published=r["published"],
+        published_raw=r["published_raw"],
+        source_url=r["source_url"],
+        source_name=r["source_name"],
+        language=r["language"],
+        feed_outlet=r["feed_outlet"],
+        feed_language=r["feed_lang"],
+        truncated=bool(r["truncated"]),
+    )

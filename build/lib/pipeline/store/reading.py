@@ -1,0 +1,223 @@
+"""Streaming reads for exports and bundles: one period's articles with their
+tags, current decision and cluster, in batches (memory does not grow with
+the period's size)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Integer, func, select
+from sqlalchemy.engine import Connection
+
+from pipeline.store.base import StoreBase
+from pipeline.store.schema import articles, decisions, entries, feeds, tags
+
+BATCH = 500
+
+# The articles columns an ArticleView is read from (also by store.curation).
+VIEW_COLUMNS = [
+    articles.c.id,
+    articles.c.period,
+    articles.c.section,
+    articles.c.score,
+    articles.c.relevant,
+    articles.c.title,
+    articles.c.outlet,
+    articles.c.domain,
+    articles.c.state_media,
+    articles.c.controlling_state,
+    articles.c.cap_policy,
+    articles.c.syndicated_from,
+    articles.c.language,
+    articles.c.published_at,
+    articles.c.canonical_url,
+    articles.c.is_opinion,
+    articles.c.opinion_reason,
+    articles.c.cluster_id,
+    articles.c.summary,
+    articles.c.extraction_status,
+    articles.c.date_source,
+    articles.c.author,
+    articles.c.decision_version.label("version"),
+]
+
+
+@dataclass(frozen=True)
+class TagView:
+    kind: str
+    name: str
+    score: float
+    matches: tuple[dict[str, Any], ...]
+    detail: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DecisionView:
+    status: str
+    section: str | None
+    analyst: str
+    note: str | None
+    decided_at: datetime
+    version: int = 0  # the article's decision revision this decision created
+
+
+@dataclass(frozen=True)
+class ArticleView:
+    """One stored article as exports and bundles see it."""
+
+    id: int
+    period: str
+    section: str | None
+    score: float
+    relevant: bool
+    title: str
+    outlet: str | None
+    domain: str | None
+    state_media: bool
+    controlling_state: str
+    cap_policy: str | None
+    syndicated_from: str | None
+    language: str | None
+    published_at: datetime
+    url: str
+    is_opinion: bool
+    opinion_reason: str | None
+    cluster_id: int | None
+    summary: str | None
+    extraction_status: str
+    date_source: str
+    author: str | None
+    tags: tuple[TagView, ...] = ()
+    decision: DecisionView | None = None
+    feeds: tuple[str, ...] = field(default=())
+    version: int = 0  # the article's decision revision (0 = never decided): what an
+    # export writes and an import or the workbench sends back to detect a conflict
+
+    def tag_names(self, kind: str) -> list[str]:
+        return [t.name for t in self.tags if t.kind == kind]
+
+    @property
+    def cluster_key(self) -> int:
+        return self.cluster_id if self.cluster_id is not None else self.id
+
+
+class ReadingStore(StoreBase):
+    def iter_period(self, period: str, *, relevant_only: bool = True) -> Iterator[ArticleView]:
+        """Articles of one period in a stable order (published, id), streamed."""
+        with self.read() as conn:
+            query = select(*VIEW_COLUMNS).where(articles.c.period == period)
+            if relevant_only:
+                query = query.where(articles.c.relevant.is_(True))
+            query = query.order_by(articles.c.published_at, articles.c.id)
+            result = conn.execution_options(yield_per=BATCH).execute(query)
+            for batch in result.partitions(BATCH):
+                yield from self._views(conn, [dict(r._mapping) for r in batch])
+
+    def articles_by_ids(self, ids: Sequence[int]) -> list[ArticleView]:
+        with self.read() as conn:
+            rows = conn.execute(select(*VIEW_COLUMNS).where(articles.c.id.in_(list(ids))))
+            return self._views(conn, [dict(r._mapping) for r in rows])
+
+    def _views(self, conn: Connection, rows: list[dict[str, Any]]) -> list[ArticleView]:
+        ids = [r["id"] for r in rows]
+        tag_map = tags_for(conn, ids)
+        decision_map = decisions_for(conn, ids)
+        feed_map = _feeds_for(conn, ids)
+        out = []
+        for r in rows:
+            url = r.pop("canonical_url")
+            out.append(
+                ArticleView(
+                    url=url,
+                    tags=tuple(tag_map.get(r["id"], ())),
+                    decision=decision_map.get(r["id"]),
+                    feeds=tuple(feed_map.get(r["id"], ())),
+                    **r,
+                )
+            )
+        return out
+
+    def periods_summary(self) -> list[dict[str, Any]]:
+        """Per period: articles, candidates (relevant), decided articles."""
+        decided = select(decisions.c.article_id).distinct().subquery()
+        query = (
+            select(
+                articles.c.period,
+                func.count(articles.c.id),
+                func.sum(func.cast(articles.c.relevant, Integer)),
+                func.count(decided.c.article_id),
+            )
+            .select_from(articles.outerjoin(decided, decided.c.article_id == articles.c.id))
+            .group_by(articles.c.period)
+            .order_by(articles.c.period)
+        )
+        with self.read() as conn:
+            return [
+                {"period": p, "articles": int(n), "candidates": int(c or 0), "decided": int(d)}
+                for p, n, c, d in conn.execute(query)
+            ]
+
+    def decisions_for_period(self, period: str) -> list[dict[str, Any]]:
+        """Every decision (the audit trail) on articles of one period, oldest first."""
+        query = (
+            select(decisions, articles.c.title, articles.c.canonical_url)
+            .join(articles, articles.c.id == decisions.c.article_id)
+            .where(articles.c.period == period)
+            .order_by(decisions.c.decided_at, decisions.c.id)
+        )
+        with self.read() as conn:
+            return [dict(r._mapping) for r in conn.execute(query)]
+
+
+def tags_for(conn: Connection, ids: list[int]) -> dict[int, list[TagView]]:
+    """The stored tags of these articles, strongest first (also used by rework)."""
+    out: dict[int, list[TagView]] = defaultdict(list)
+    if not ids:
+        return out
+    query = (
+        select(
+            tags.c.article_id, tags.c.kind, tags.c.name, tags.c.score, tags.c.matches, tags.c.detail
+        )
+        .where(tags.c.article_id.in_(ids))
+        .order_by(tags.c.article_id, tags.c.score.desc(), tags.c.name)
+    )
+    for aid, kind, name, score, matches, detail in conn.execute(query):
+        out[aid].append(TagView(kind, name, score, tuple(matches or ()), tuple(detail or ())))
+    return out
+
+
+def decisions_for(conn: Connection, ids: list[int]) -> dict[int, DecisionView]:
+    """The latest analyst decision of each of these articles that has one."""
+    out: dict[int, DecisionView] = {}
+    if not ids:
+        return out
+    query = (
+        select(decisions)
+        .where(decisions.c.article_id.in_(ids))
+        .order_by(decisions.c.article_id, func.coalesce(decisions.c.version, 0), decisions.c.id)
+    )
+    for r in conn.execute(query):  # the latest decision (the highest version) wins
+        out[r.article_id] = DecisionView(
+            r.status, r.section, r.analyst, r.note, r.decided_at, int(r.version or 0)
+        )
+    return out
+
+
+def _feeds_for(conn: Connection, ids: list[int]) -> dict[int, list[str]]:
+    out: dict[int, list[str]] = defaultdict(list)
+    if not ids:
+        return out
+    query = (
+        select(entries.c.article_id, feeds.c.key)
+        .join(feeds, feeds.c.id == entries.c.feed_id)
+        .where(entries.c.article_id.in_(ids))
+        .distinct()
+        .order_by(entries.c.article_id, feeds.c.key)
+    )
+    for aid, key in conn.execute(query):
+        out[aid].append(key)
+    return out
