@@ -23,7 +23,7 @@ from pipeline.store.gaps import GapStore
 from pipeline.store.leases import LeaseStore
 from pipeline.store.maintenance import MaintenanceStore
 from pipeline.store.reading import ArticleView, DecisionView, ReadingStore, TagView
-from pipeline.store.rework import ReworkStore, StoredText
+from pipeline.store.rework import ReworkStore, StoredPage, StoredText
 
 
 class Store(
@@ -50,6 +50,7 @@ __all__ = [
     "OpenMode",
     "Store",
     "StoredDecision",
+    "StoredPage",
     "StoredText",
     "TagView",
 ]
