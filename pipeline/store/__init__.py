@@ -25,7 +25,7 @@ from pipeline.store.leases import LeaseStore
 from pipeline.store.maintenance import MaintenanceStore
 from pipeline.store.queue import HistoryEntry, QueueItem, QueuePage, QueueQuery, QueueStore
 from pipeline.store.reading import ArticleView, DecisionView, ReadingStore, TagView
-from pipeline.store.rework import ReworkStore, StoredText
+from pipeline.store.rework import ReworkStore, StoredPage, StoredText
 
 
 class Store(
@@ -58,6 +58,7 @@ __all__ = [
     "QueueQuery",
     "Store",
     "StoredDecision",
+    "StoredPage",
     "StoredText",
     "TagView",
     "User",
