@@ -24,7 +24,7 @@ def test_export_csv_writes_the_file_and_says_so(
 ) -> None:
     save(store, "Rusia y Venezuela", outlet="ru_rt_es", url="https://actualidad.rt.com/a")
     save(store, "China y Perú", actors=("china",), section="china")
-    monkeypatch.setattr("pipeline.cli.core.get_config", lambda: config(store.url))
+    monkeypatch.setattr("pipeline.cli.export_cmd.get_config", lambda: config(store.url))
     out = tmp_path / "candidatos.csv"
     args = ["export", "csv", "--period", PERIOD, "--state-media", "yes", "-o", str(out)]
     result = CliRunner().invoke(cli, args, env=_env(store, tmp_path))
@@ -37,7 +37,7 @@ def test_export_csv_writes_the_file_and_says_so(
 def test_export_csv_refuses_a_bad_period(
     store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("pipeline.cli.core.get_config", config)
+    monkeypatch.setattr("pipeline.cli.export_cmd.get_config", config)
     args = ["export", "csv", "--period", "2021-09", "-o", str(tmp_path / "x.csv")]
     result = CliRunner().invoke(cli, args, env=_env(store, tmp_path))
     assert result.exit_code == 2 and "does not start a period" in result.output
@@ -73,10 +73,10 @@ def test_export_csv_sections_are_those_of_the_loaded_rules(
     decide(store, a, "candidate", section="cuba")
     out = tmp_path / "x.csv"
     args = ["export", "csv", "--period", PERIOD, "--section", "cuba", "-o", str(out)]
-    monkeypatch.setattr("pipeline.cli.core.get_config", lambda: config(store.url))
+    monkeypatch.setattr("pipeline.cli.export_cmd.get_config", lambda: config(store.url))
     refused = CliRunner().invoke(cli, args, env=_env(store, tmp_path))
     assert refused.exit_code == 2
-    assert "Invalid value for --section: 'cuba' is not one of 'overview', 'russia'" in (
+    assert "vric: --section 'cuba' is not a known value (known: overview, russia, iran" in (
         refused.output
     )
     labels = {**RULES.sections.labels, "cuba": "Cuba in LAC"}
@@ -84,7 +84,7 @@ def test_export_csv_sections_are_those_of_the_loaded_rules(
         update={"sections": RULES.sections.model_copy(update={"labels": labels})}
     )
     with_cuba = dataclasses.replace(config(store.url), rules=rules)
-    monkeypatch.setattr("pipeline.cli.core.get_config", lambda: with_cuba)
+    monkeypatch.setattr("pipeline.cli.export_cmd.get_config", lambda: with_cuba)
     result = CliRunner().invoke(cli, args, env=_env(store, tmp_path))
     assert result.exit_code == 0, result.output
     assert "1 rows written" in result.output
