@@ -101,9 +101,7 @@ def test_ana_and_bob_a_stale_file_is_refused_until_forced(store: Store, tmp_path
     assert trail[other]["overrode"] is None  # that row was not stale
 
 
-def test_a_fresh_export_after_someone_decided_imports_cleanly(
-    store: Store, tmp_path: Path
-) -> None:
+def test_a_fresh_export_after_someone_decided_imports_cleanly(store: Store, tmp_path: Path) -> None:
     a = save(store, "Rusia y Venezuela")
     decide(store, a, "excluded", analyst="bob")
     fresh = _edit(_export(store, tmp_path, "x.csv"), {a: {"note": "de acuerdo"}},
