@@ -48,7 +48,7 @@ class ExportFilter:
             "state_media": lambda: a.state_media == self.state_media,
             "min_score": lambda: self.min_score is not None and a.score >= self.min_score,
             "language": lambda: a.language == self.language,
-            "outlet": lambda: self.outlet in (a.outlet, a.domain),
+            "outlet": lambda: a.outlet == self.outlet,
         }
         return {name: test() for name, test in tests.items() if getattr(self, name) is not None}
 
