@@ -55,8 +55,8 @@ def import_decisions_command(
     Rows are matched by id; a column left out of the file leaves that field
     unchanged. Any bad row (unknown id, bad status or section, a changed
     period) is reported with its row number and nothing is applied. A row
-    whose version is older than the article's, and that would change it, is
-    a conflict: every conflict is listed and nothing is applied, unless
+    whose version is not the article's current one, and that would change
+    it, is a conflict: every conflict is listed and nothing is applied, unless
     --force. Rows equal to what is stored add nothing. Exit 0 when applied
     (or checked with --dry-run), 1 when the file was refused, 5 on
     conflicts.

@@ -7,7 +7,7 @@ language list), with a "did you mean" for a typo."""
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
@@ -40,20 +40,23 @@ class ExportFilter:
 
     def checks(self, a: ArticleView) -> dict[str, bool]:
         """Per active filter: does this row pass it."""
-        tests = {
-            "actor": lambda: self.actor in a.tag_names("actor"),
-            "topic": lambda: self.topic in a.tag_names("topic"),
-            "section": lambda: effective_section(a) == self.section,
-            "status": lambda: status_of(a) == self.status,
-            "state_media": lambda: a.state_media == self.state_media,
-            "min_score": lambda: self.min_score is not None and a.score >= self.min_score,
-            "language": lambda: a.language == self.language,
-            "outlet": lambda: a.outlet == self.outlet,
-        }
-        return {name: test() for name, test in tests.items() if getattr(self, name) is not None}
+        return {name: test(self, a) for name, test in _TESTS.items()
+                if getattr(self, name) is not None}  # fmt: skip
 
     def accepts(self, a: ArticleView) -> bool:
         return all(self.checks(a).values())
+
+
+_TESTS: dict[str, Callable[[ExportFilter, ArticleView], bool]] = {
+    "actor": lambda f, a: f.actor in a.tag_names("actor"),
+    "topic": lambda f, a: f.topic in a.tag_names("topic"),
+    "section": lambda f, a: effective_section(a) == f.section,
+    "status": lambda f, a: status_of(a) == f.status,
+    "state_media": lambda f, a: a.state_media == f.state_media,
+    "min_score": lambda f, a: f.min_score is not None and a.score >= f.min_score,
+    "language": lambda f, a: a.language == f.language,
+    "outlet": lambda f, a: a.outlet == f.outlet,
+}
 
 
 @dataclass(frozen=True)
