@@ -127,7 +127,7 @@ def test_without_pango_the_reason_names_the_libraries(monkeypatch: pytest.Monkey
         monkeypatch.undo()
         pdf._weasyprint.cache_clear()
     assert reason is not None and reason.startswith("WeasyPrint cannot load its libraries")
-    assert "libpango-1.0-0 and libpangoft2-1.0-0 (make test-deps)" in reason
+    assert "libpango-1.0-0 and libpangoft2-1.0-0 (make system-deps)" in reason
 
 
 def test_without_weasyprint_an_explicit_pdf_fails_and_keeps_the_previous_bundle(

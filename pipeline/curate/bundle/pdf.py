@@ -10,7 +10,7 @@ Deterministic: the creation and modification dates come from the page's
 ``dcterms`` meta (the data's date, not the clock) and the PDF identifier is a
 hash of the HTML, so the same database gives the same bytes.
 
-WeasyPrint needs Debian's pango libraries (``make test-deps`` and the
+WeasyPrint needs Debian's pango libraries (``make system-deps`` and the
 Dockerfile install them); without them :func:`available` says why and the
 bundle is written without the PDF (docs/bundle.md).
 """
@@ -38,7 +38,7 @@ def _weasyprint() -> Any:
     except OSError as exc:  # the package is there, Debian's pango libraries are not
         raise PdfUnavailable(
             f"WeasyPrint cannot load its libraries ({_first_line(exc)}); install Debian's "
-            "libpango-1.0-0 and libpangoft2-1.0-0 (make test-deps)"
+            "libpango-1.0-0 and libpangoft2-1.0-0 (make system-deps)"
         ) from None
     return weasyprint
 
