@@ -40,80 +40,39 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import combinations
+from typing import TYPE_CHECKING, Protocol
 
 from rapidfuzz import fuzz
 
 from pipeline.tagging.entities import EntityMatcher, find_entities
 from pipeline.tagging.fold import fold
+from pipeline.types import StoryGroup
+
+if TYPE_CHECKING:
+    from pipeline.store import StoryInput, StorySave
+
+
+class StoryPorts(Protocol):
+    """The store operations :func:`regroup_period` uses."""
+
+    def story_inputs(self, period: str) -> list[StoryInput]: ...
+
+    def save_stories(
+        self, period: str, groups: Sequence[StoryGroup], now: datetime
+    ) -> StorySave: ...
+
 
 ENTITY_PREFIX = "entity:"
 MIN_DF_LIMIT = 10  # max_df never keeps an entity named by fewer items out (small periods)
 _WORD = re.compile(r"\w+")
 # Words that say nothing about the event, in the three languages (titles only).
-_STOPWORDS = frozenset(
-    [
-        "a",
-        "al",
-        "ante",
-        "con",
-        "contra",
-        "de",
-        "del",
-        "el",
-        "en",
-        "entre",
-        "la",
-        "las",
-        "lo",
-        "los",
-        "para",
-        "por",
-        "que",
-        "se",
-        "su",
-        "sus",
-        "un",
-        "una",
-        "y",
-        "o",
-        "e",
-        "ao",
-        "aos",
-        "as",
-        "com",
-        "da",
-        "das",
-        "do",
-        "dos",
-        "em",
-        "na",
-        "nas",
-        "no",
-        "nos",
-        "os",
-        "pela",
-        "pelo",
-        "um",
-        "uma",
-        "an",
-        "and",
-        "at",
-        "by",
-        "for",
-        "from",
-        "in",
-        "into",
-        "is",
-        "of",
-        "on",
-        "the",
-        "to",
-        "with",
-        "its",
-        "after",
-        "over",
-    ]
-)
+_STOPWORDS = frozenset((
+    "a", "al", "ante", "con", "contra", "de", "del", "el", "en", "entre", "la", "las", "lo",
+    "los", "para", "por", "que", "se", "su", "sus", "un", "una", "y", "o", "e", "ao", "aos",
+    "as", "com", "da", "das", "do", "dos", "em", "na", "nas", "no", "nos", "os", "pela",
+    "pelo", "um", "uma", "an", "and", "at", "by", "for", "from", "in", "into", "is", "of",
+    "on", "the", "to", "with", "its", "after", "over",
+))  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -160,14 +119,6 @@ class Link:
             f"{who}: {names}; title {self.title:.2f}; score {self.score:.2f}; "
             f"{self.days:.1f} days apart"
         )
-
-
-@dataclass(frozen=True)
-class StoryGroup:
-    """One story: its members (sorted ids) and, per member, why it belongs."""
-
-    members: tuple[int, ...]
-    why: Mapping[int, str]
 
 
 LEAD_CHARS = 1500  # the event is in the headline and the lead; the body drifts to background
@@ -331,3 +282,25 @@ def _why(article_id: int, best: Mapping[int, Link], by_id: Mapping[int, StoryIte
         return "near-duplicate copy of a member"
     other = link.b if link.a == article_id else link.a
     return link.explain(other, by_id[other].outlet)
+
+
+def regroup_period(
+    store: StoryPorts, period: str, matcher: EntityMatcher, settings: StorySettings, now: datetime
+) -> StorySave:
+    """Group the period's stored articles again and store the stories (idempotent:
+    new articles join existing stories, ids of unchanged stories stay)."""
+    items = [
+        story_item(
+            id=i.id,
+            outlet=i.outlet,
+            published_at=i.published_at,
+            title=i.title,
+            lead=i.lead,
+            tags=i.tags,
+            matcher=matcher,
+            cluster_key=i.cluster_id,
+            split=i.split,
+        )
+        for i in store.story_inputs(period)
+    ]
+    return store.save_stories(period, group_stories(items, settings), now)

@@ -24,6 +24,14 @@ from pipeline.store.leases import LeaseStore
 from pipeline.store.maintenance import MaintenanceStore
 from pipeline.store.reading import ArticleView, DecisionView, ReadingStore, TagView
 from pipeline.store.rework import ReworkStore, StoredText
+from pipeline.store.stories import (
+    StoryInput,
+    StoryMember,
+    StorySave,
+    StorySplit,
+    StoryStore,
+    StoryView,
+)
 
 
 class Store(
@@ -36,6 +44,7 @@ class Store(
     LeaseStore,
     MaintenanceStore,
     GapStore,
+    StoryStore,
     StoreBase,
 ):
     """All store operations on one database."""
@@ -51,5 +60,10 @@ __all__ = [
     "Store",
     "StoredDecision",
     "StoredText",
+    "StoryInput",
+    "StoryMember",
+    "StorySave",
+    "StorySplit",
+    "StoryView",
     "TagView",
 ]
