@@ -141,6 +141,18 @@ class OutletMatch:
     commentary_only: bool = False
 
 
+@dataclass(frozen=True)
+class OutletColumns:
+    """The article columns the outlet registry decides (ingest and ``reflag``)."""
+
+    outlet: str | None
+    state_media: bool
+    controlling_state: str
+    ownership: str | None
+    cap_policy: str | None
+    registry_version: str | None
+
+
 # ---------------------------------------------------------------- tagging
 
 

@@ -7,6 +7,7 @@ dataclasses of :mod:`pipeline.types`; ORM/Core rows never leave.
 
 from __future__ import annotations
 
+from pipeline.store.accounts import AccountStore, User, WebSession
 from pipeline.store.articles import ArticleStore
 from pipeline.store.backfill import BackfillStore
 from pipeline.store.base import StoreBase
@@ -22,8 +23,9 @@ from pipeline.store.feeds import FeedStore
 from pipeline.store.gaps import GapStore
 from pipeline.store.leases import LeaseStore
 from pipeline.store.maintenance import MaintenanceStore
+from pipeline.store.queue import HistoryEntry, QueueItem, QueuePage, QueueQuery, QueueStore
 from pipeline.store.reading import ArticleView, DecisionView, ReadingStore, TagView
-from pipeline.store.rework import ReworkStore, StoredText
+from pipeline.store.rework import ReworkStore, StoredPage, StoredText
 from pipeline.store.stories import (
     StoryInput,
     StoryMember,
@@ -39,6 +41,8 @@ class Store(
     FeedStore,
     ArticleStore,
     CurationStore,
+    QueueStore,
+    AccountStore,
     ReadingStore,
     ReworkStore,
     LeaseStore,
@@ -56,9 +60,14 @@ __all__ = [
     "DecisionConflict",
     "DecisionOutcome",
     "DecisionView",
+    "HistoryEntry",
     "OpenMode",
+    "QueueItem",
+    "QueuePage",
+    "QueueQuery",
     "Store",
     "StoredDecision",
+    "StoredPage",
     "StoredText",
     "StoryInput",
     "StoryMember",
@@ -66,4 +75,6 @@ __all__ = [
     "StorySplit",
     "StoryView",
     "TagView",
+    "User",
+    "WebSession",
 ]

@@ -109,7 +109,7 @@ def test_the_migration_runs_down_and_up_again_keeping_tags_and_decisions(db_url:
         _saab(store, SAAB_EN, "int_ap", hours=5)
         _regroup(store)
         with store.engine.begin() as conn:
-            migrate.command.downgrade(migrate.alembic_config(conn), "0010")
+            migrate.command.downgrade(migrate.alembic_config(conn), "0011")
         assert "stories" not in inspect(store.engine).get_table_names()
         store.upgrade()
         assert store.stories(PERIOD) == []  # grouping again rebuilds them
