@@ -410,7 +410,7 @@ class BackfillStep:
 
 @dataclass(frozen=True)
 class StoryGroup:
-    """One story across outlets (:mod:`pipeline.curate.stories`): its members
+    """One story across outlets (:mod:`pipeline.article.stories`): its members
     (sorted article ids) and, per member, why it belongs."""
 
     members: tuple[int, ...]

@@ -175,7 +175,7 @@ articles = Table(
     Column("decision_version", Integer, nullable=False, default=0, server_default="0"),
     Column("raw_html", LargeBinary),
     Column("raw_expires", UTCDateTime),
-    # the story across outlets (pipeline/curate/stories.py) and why the article is in it
+    # the story across outlets (pipeline/article/stories.py) and why the article is in it
     Column("story_id", Integer, index=True),  # stories.id (no foreign key: see 0012)
     Column("story_reason", Text),
     # The review queue's filter and default sort (migration 0011).

@@ -2,7 +2,7 @@
 
 :meth:`StoryStore.story_inputs` reads a period's relevant articles as
 grouping needs them; :meth:`StoryStore.save_stories` writes the groups of
-:func:`pipeline.curate.stories.group_stories` in one transaction, keeping the
+:func:`pipeline.article.stories.group_stories` in one transaction, keeping the
 id of a story whose members stay together (so an id an analyst wrote down
 still means the same story after new articles joined it);
 :meth:`StoryStore.split_from_story` records an analyst's split, which every
@@ -23,7 +23,7 @@ from pipeline.store.base import StoreBase
 from pipeline.store.schema import articles, stories, story_splits, tags
 from pipeline.types import StoryGroup
 
-LEAD_CHARS = 1500  # what grouping reads of the text (pipeline.curate.stories.LEAD_CHARS)
+LEAD_CHARS = 1500  # what grouping reads of the text (pipeline.article.stories.LEAD_CHARS)
 
 
 @dataclass(frozen=True)

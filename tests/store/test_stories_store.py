@@ -8,14 +8,15 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import inspect
 
+from pipeline.article.stories import regroup_period
 from pipeline.config import DEFAULTS_DIR, load_rules
-from pipeline.curate.stories import StorySettings, regroup_period
+from pipeline.config.settings import StoriesSettings
 from pipeline.store import Store, migrate
 from pipeline.tagging.entities import compile_entities
 from tests.curate.factory import AUG, NOW, PERIOD, decide, save
 
 MATCHER = compile_entities(load_rules(DEFAULTS_DIR / "rules.yaml"))
-SETTINGS = StorySettings()
+SETTINGS = StoriesSettings()
 SAAB_ES = "Tribunal de Cabo Verde rechaza recurso de Alex Saab y abre la puerta a su extradición"
 SAAB_EN = "Cape Verde court rejects Alex Saab's last appeal against extradition to the US"
 SAAB_CO = "Alex Saab: tribunal de Cabo Verde rechaza su último recurso contra la extradición"
