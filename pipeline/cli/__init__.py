@@ -29,6 +29,7 @@ from pipeline.cli.demo_cmd import demo_command
 from pipeline.cli.export_cmd import export_group
 from pipeline.cli.ops_cmd import ops_commands
 from pipeline.cli.rework_cmd import rework_commands
+from pipeline.cli.stories_cmd import stories_group
 from pipeline.cli.tag_cmd import rules_group, tag_command
 from pipeline.cli.users_cmd import users_group
 
@@ -55,7 +56,14 @@ cli.add_command(demo_command)
 cli.add_command(export_group)
 cli.add_command(import_group)
 cli.add_command(bundle_command)
-for command in (*ops_commands, *rework_commands, tag_command, rules_group, backfill_command):
+for command in (
+    *ops_commands,
+    *rework_commands,
+    tag_command,
+    rules_group,
+    backfill_command,
+    stories_group,
+):
     cli.add_command(command)
 cli.add_command(users_group)
 
