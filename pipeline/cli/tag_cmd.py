@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     # The tagging engine loads when a tagging command runs, not with the CLI:
     # `vric export` and `vric bundle` never need it (docs/benchmarks.md, P5).
     from pipeline.tagging import CompiledRules
-    from pipeline.tagging.evaluate import Report, Sample, Split
+    from pipeline.tagging.evaluate import Counts, Report, Sample, Split
 
 EXIT_BELOW_FLOOR = 1
 
@@ -202,6 +202,27 @@ def _metrics_table(report: Report, kind: str, title: str) -> Table:
     return table
 
 
+def _scores(c: Counts) -> dict[str, Any]:
+    return {"precision": round(c.precision, 4), "recall": round(c.recall, 4),
+            "f1": round(c.f1, 4), "tp": c.tp, "fp": c.fp, "fn": c.fn}  # fmt: skip
+
+
+def _report_doc(report: Report, below: list[str]) -> dict[str, Any]:
+    """What the tables show, for scripts: per kind, each tag and the micro average."""
+    kinds: dict[str, Any] = {}
+    for kind in ("actor", "topic", "flag"):
+        tags = {n: _scores(c) for (k, n), c in sorted(report.per_tag.items()) if k == kind}
+        kinds[kind] = {"tags": tags, "micro": _scores(report.micro(kind))}
+    return {
+        "items": report.items,
+        "relevance": _scores(report.relevance),
+        "section_accuracy": round(report.section_accuracy, 4),
+        **kinds,
+        "errors": [dataclasses.asdict(e) for e in report.errors],
+        "below_floor": below,
+    }
+
+
 def _print_report(report: Report, console: Console) -> None:
     rel = report.relevance
     console.print(
@@ -238,7 +259,8 @@ def rules_group() -> None:
     default="all",
     help="Which part of the sample to score.",
 )
-def rules_test(sample_path: Path, rules_path: Path | None, split: str) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print the scores as one JSON document.")
+def rules_test(sample_path: Path, rules_path: Path | None, split: str, as_json: bool) -> None:
     """Precision / recall / F1 on a labelled sample; exit 1 below its floors."""
     from pipeline.tagging.evaluate import evaluate_sample
 
@@ -248,10 +270,13 @@ def rules_test(sample_path: Path, rules_path: Path | None, split: str) -> None:
     except ConfigError as exc:
         _fail_config(exc)
     report = evaluate_sample(sample, rules, None if split == "all" else cast(Split, split))
-    console = Console()
-    _print_report(report, console)
     below = report.below(sample.floors)
-    for line in below:
-        console.print(f"below floor: {line}", style="bold red")
+    if as_json:
+        click.echo(json.dumps(_report_doc(report, below), ensure_ascii=False, indent=2))
+    else:
+        console = Console()
+        _print_report(report, console)
+        for line in below:
+            console.print(f"below floor: {line}", style="bold red")
     if below:
         raise click.exceptions.Exit(EXIT_BELOW_FLOOR)
