@@ -26,6 +26,7 @@ from pipeline.cli.curation_cmd import bundle_command, import_group
 from pipeline.cli.demo_cmd import demo_command
 from pipeline.cli.ops_cmd import ops_commands
 from pipeline.cli.rework_cmd import rework_commands
+from pipeline.cli.serve_cmd import serve_command
 from pipeline.cli.tag_cmd import rules_group, tag_command
 
 
@@ -50,7 +51,14 @@ for command in core_commands:
 cli.add_command(demo_command)
 cli.add_command(import_group)
 cli.add_command(bundle_command)
-for command in (*ops_commands, *rework_commands, tag_command, rules_group, backfill_command):
+for command in (
+    *ops_commands,
+    *rework_commands,
+    tag_command,
+    rules_group,
+    backfill_command,
+    serve_command,
+):
     cli.add_command(command)
 
 # feeds check / discover attach themselves to the `feeds` group on import.
