@@ -7,6 +7,7 @@ dataclasses of :mod:`pipeline.types`; ORM/Core rows never leave.
 
 from __future__ import annotations
 
+from pipeline.store.accounts import AccountStore, User, WebSession
 from pipeline.store.articles import ArticleStore
 from pipeline.store.backfill import BackfillStore
 from pipeline.store.base import StoreBase
@@ -22,6 +23,7 @@ from pipeline.store.feeds import FeedStore
 from pipeline.store.gaps import GapStore
 from pipeline.store.leases import LeaseStore
 from pipeline.store.maintenance import MaintenanceStore
+from pipeline.store.queue import HistoryEntry, QueueItem, QueuePage, QueueQuery, QueueStore
 from pipeline.store.reading import ArticleView, DecisionView, ReadingStore, TagView
 from pipeline.store.rework import ReworkStore, StoredText
 
@@ -31,6 +33,8 @@ class Store(
     FeedStore,
     ArticleStore,
     CurationStore,
+    QueueStore,
+    AccountStore,
     ReadingStore,
     ReworkStore,
     LeaseStore,
@@ -47,9 +51,15 @@ __all__ = [
     "DecisionConflict",
     "DecisionOutcome",
     "DecisionView",
+    "HistoryEntry",
     "OpenMode",
+    "QueueItem",
+    "QueuePage",
+    "QueueQuery",
     "Store",
     "StoredDecision",
     "StoredText",
     "TagView",
+    "User",
+    "WebSession",
 ]

@@ -175,8 +175,16 @@ articles = Table(
     Column("decision_version", Integer, nullable=False, default=0, server_default="0"),
     Column("raw_html", LargeBinary),
     Column("raw_expires", UTCDateTime),
-    Index("ix_articles_period_relevant", "period", "relevant"),
+    # The review queue's filter and default sort (migration 0011).
+    Index("ix_articles_period_relevant_score", "period", "relevant", "score"),
 )
+# Full-text search over title and text (migration 0011), outside this metadata
+# because it differs per backend: SQLite has the FTS5 table ``articles_fts``
+# (external content: rowid = articles.id) kept in sync by triggers on articles;
+# Postgres has the generated column ``articles.search`` (tsvector, text search
+# configuration ``vric_search``) with a GIN index. Queries: pipeline.store.queue.
+# A later migration that rebuilds ``articles`` on SQLite (batch "move and copy")
+# must re-create the three ``articles_fts_*`` triggers.
 
 tags = Table(
     "tags",
@@ -239,6 +247,46 @@ feed_gaps = Table(
     Column("end", UTCDateTime, nullable=False),  # the success that ended it
     Column("reason", String(20), nullable=False),  # failing | not_polled
     Column("healed_at", UTCDateTime),  # set when the daemon backfilled it
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("role", String(10), nullable=False),  # viewer | analyst | editor
+    Column("password_hash", Text, nullable=False),  # argon2id (pipeline.accounts)
+    Column("disabled", Boolean, nullable=False, default=False, server_default=false()),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+# A workbench login: the cookie holds the token, the table its SHA-256 only.
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column(
+        "user_name",
+        String(64),
+        ForeignKey("users.name", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("csrf_token", String(128), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("last_seen", UTCDateTime, nullable=False),
+)
+
+login_attempts = Table(
+    "login_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_name", String(64), nullable=False),  # as typed (folded), known or not
+    Column("address", String(64), nullable=False),  # the client's IP address
+    Column("ok", Boolean, nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Index("ix_login_attempts_user_name_at", "user_name", "at"),
+    Index("ix_login_attempts_address_at", "address", "at"),
 )
 
 runs = Table(
