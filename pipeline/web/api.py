@@ -224,7 +224,7 @@ def items(wb: Workbench, request: Request) -> Response:
         query = queue_query(wb, period, request.query_params)
     except BadRequest as exc:
         return unprocessable(exc)
-    page = wb.store.queue(query)
+    page = wb.store.queue(query, outlet_info=wb.outlets)
     meter = wb.meters.get(period)
     return JSONResponse({"items": [item_json(i) for i in page.items], "total": page.total,
                          "page": query.page, "per_page": query.per_page,

@@ -7,6 +7,7 @@ only way in: this package never imports SQLAlchemy.
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from starlette.staticfiles import StaticFiles
 from pipeline import accounts
 from pipeline.config.rules_schema import section_names
 from pipeline.curate.bundle.build import BundleConfig, SectionMap
+from pipeline.curate.views import OutletCache
 from pipeline.errors import VricError
 from pipeline.periods import parse_period
 from pipeline.web import security
@@ -72,6 +74,7 @@ class Workbench:
             lstrip_blocks=True,
         )
         self.dummy_hash = accounts.hash_password(_DUMMY_PASSWORD)
+        self.outlets = OutletCache(config.registry)
 
     # ------------------------------------------------------------ sessions
     def principal(self, token: str) -> Principal | None:
@@ -128,7 +131,7 @@ class Workbench:
 
         return compile_rules(self.config.rules)
 
-    def render(self, request: Request, name: str, status: int = 200, **context: Any) -> Response:
+    def render(self, request: Request, name: str, code: int = 200, **context: Any) -> Response:
         principal = request.state.principal
         html = self.templates.get_template(name).render(
             principal=principal,
@@ -136,7 +139,7 @@ class Workbench:
             request_path=request.url.path,
             **context,
         )
-        return HTMLResponse(html, status)
+        return HTMLResponse(html, code)
 
 
 def utcnow() -> datetime:
@@ -155,6 +158,16 @@ def create_app(
     wb = Workbench(store, config, options or WebOptions(), clock)
 
     def bind(fn: Callable[[Workbench, Request], Any]) -> Callable[[Request], Any]:
+        """The endpoint with the workbench bound (async stays async: Starlette runs
+        plain functions in its thread pool)."""
+        if inspect.iscoroutinefunction(fn):
+
+            async def endpoint_async(request: Request) -> Any:
+                return await fn(wb, request)
+
+            endpoint_async.__name__ = fn.__name__
+            return endpoint_async
+
         def endpoint(request: Request) -> Any:
             return fn(wb, request)
 

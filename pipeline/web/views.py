@@ -53,7 +53,7 @@ def _sum_counts(parts: Any) -> dict[str, int]:
 
 
 def review_context(wb: Workbench, period: str, query: QueueQuery) -> dict[str, Any]:
-    page = wb.store.queue(query)
+    page = wb.store.queue(query, outlet_info=wb.outlets)
     meter = wb.meters.get(period)
     pages = max(1, -(-page.total // query.per_page))
     return {
