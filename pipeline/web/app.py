@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -73,7 +73,7 @@ class Workbench:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        self.dummy_hash = accounts.hash_password(_DUMMY_PASSWORD)
+        self.dummy_hash = dummy_hash()
         self.outlets = OutletCache(config.registry)
 
     # ------------------------------------------------------------ sessions
@@ -140,6 +140,11 @@ class Workbench:
             **context,
         )
         return HTMLResponse(html, code)
+
+
+@lru_cache(maxsize=1)
+def dummy_hash() -> str:
+    return accounts.hash_password(_DUMMY_PASSWORD)
 
 
 def utcnow() -> datetime:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,12 @@ XSS_TITLES = (  # RELIABILITY.md catalog 139/140: hostile titles must render as 
     "<img src=x onerror=alert(3)>China y Venezuela",
     "</title><base href=http://evil.example/><meta http-equiv=refresh content=0>Irán",
 )
+
+
+@lru_cache(maxsize=1)
+def password_hash() -> str:
+    """One argon2 hash for every account (hashing is slow on purpose)."""
+    return hash_password(PASSWORD)
 
 
 @dataclass
@@ -61,9 +68,8 @@ def seed(store: Store) -> Seeded:
     for i, title in enumerate(XSS_TITLES):
         ids[f"xss{i}"] = factory.save(store, title, outlet="co_eltiempo", score=1.0 + i / 10,
                                       url=f"javascript:alert({i})//x{i}")  # fmt: skip
-    store.add_user("ana", "analyst", hash_password(PASSWORD))
-    store.add_user("eva", "editor", hash_password(PASSWORD))
-    store.add_user("vic", "viewer", hash_password(PASSWORD))
+    for name, role in (("ana", "analyst"), ("eva", "editor"), ("vic", "viewer")):
+        store.add_user(name, role, password_hash())
     return Seeded(ids)
 
 
