@@ -28,6 +28,7 @@ from pipeline.cli.ops_cmd import ops_commands
 from pipeline.cli.rework_cmd import rework_commands
 from pipeline.cli.serve_cmd import serve_command
 from pipeline.cli.tag_cmd import rules_group, tag_command
+from pipeline.cli.users_cmd import users_group
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -60,6 +61,7 @@ for command in (
     serve_command,
 ):
     cli.add_command(command)
+cli.add_command(users_group)
 
 # feeds check / discover attach themselves to the `feeds` group on import.
 import pipeline.cli.feeds_cmd  # noqa: E402, F401

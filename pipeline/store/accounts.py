@@ -13,6 +13,7 @@ from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
+from pipeline.errors import StoreError
 from pipeline.store.base import StoreBase
 from pipeline.store.schema import login_attempts, users, web_sessions
 
@@ -59,8 +60,10 @@ class AccountStore(StoreBase):
                 if self._user(conn, name) is not None:
                     raise ValueError(f"user {name!r} already exists")
                 conn.execute(insert(users).values(**row))
-        except IntegrityError as exc:  # two adds at once: the unique index decides
-            raise ValueError(f"user {name!r} already exists") from exc
+        except StoreError as exc:  # two adds at once: the unique index decides
+            if isinstance(exc.__cause__, IntegrityError):
+                raise ValueError(f"user {name!r} already exists") from exc
+            raise
         return User(name, role, password_hash, False, now)
 
     def get_user(self, name: str) -> User | None:
@@ -96,17 +99,17 @@ class AccountStore(StoreBase):
     def create_session(
         self, token_hash: str, user: str, csrf_token: str, now: datetime
     ) -> WebSession:
-        """A new login session (ValueError for an unknown user)."""
-        try:
-            with self.write() as conn:
-                conn.execute(
-                    insert(web_sessions).values(
-                        token_hash=token_hash, user_name=user, csrf_token=csrf_token,
-                        created_at=now, last_seen=now,
-                    )
-                )  # fmt: skip
-        except IntegrityError as exc:
-            raise ValueError(f"no user {user!r} (or the session exists)") from exc
+        """A new login session (ValueError for an unknown or disabled user)."""
+        with self.write() as conn:
+            known = self._user(conn, user)
+            if known is None or known.disabled:
+                raise ValueError(f"no user {user!r}" if known is None else f"{user!r} is disabled")
+            conn.execute(
+                insert(web_sessions).values(
+                    token_hash=token_hash, user_name=user, csrf_token=csrf_token,
+                    created_at=now, last_seen=now,
+                )
+            )  # fmt: skip
         return WebSession(token_hash, user, csrf_token, now, now)
 
     def get_session(self, token_hash: str) -> WebSession | None:

@@ -24,7 +24,7 @@ import json
 import re
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -225,7 +225,8 @@ class QueueStore(StoreBase):
             return [_history(r._mapping) for r in conn.execute(query)]
 
     # ------------------------------------------------------------ helpers
-    def _conditions(self, q: QueueQuery) -> list[ColumnElement[bool]] | None:
+    def _conditions(self, query: QueueQuery) -> list[ColumnElement[bool]] | None:
+        q = _without_nul(query)
         conds = _in_queue(q.period)
         equal: list[tuple[Any, Any]] = [
             (STATUS, q.status), (SECTION, q.section), (articles.c.language, q.language),
@@ -276,6 +277,13 @@ class QueueStore(StoreBase):
             .limit(q.per_page)
             .offset((q.page - 1) * q.per_page)
         )  # fmt: skip
+
+
+def _without_nul(q: QueueQuery) -> QueueQuery:
+    """Postgres refuses a NUL character in a text parameter; no stored value holds one."""
+    cleaned = {f.name: getattr(q, f.name).replace("\x00", " ") for f in fields(q)
+               if isinstance(getattr(q, f.name), str)}  # fmt: skip
+    return replace(q, **cleaned)
 
 
 def _tag_names(conn: Connection, ids: list[int]) -> dict[int, dict[str, list[str]]]:
