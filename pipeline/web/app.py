@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from functools import cached_property, lru_cache
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -142,9 +142,15 @@ class Workbench:
         return HTMLResponse(html, code)
 
 
-@lru_cache(maxsize=1)
+_dummy: dict[str, str] = {}
+
+
 def dummy_hash() -> str:
-    return accounts.hash_password(_DUMMY_PASSWORD)
+    """Made once per process, with the hasher in force (a login for an unknown user
+    then costs one real verify, like a known one)."""
+    if "hash" not in _dummy:
+        _dummy["hash"] = accounts.hash_password(_DUMMY_PASSWORD)
+    return _dummy["hash"]
 
 
 def utcnow() -> datetime:

@@ -7,13 +7,13 @@ copy of the database does not open anyone's session.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
-import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
+
+from pipeline import accounts
 
 SESSION_COOKIE = "vric_session"
 LOGIN_CSRF_COOKIE = "vric_login_csrf"  # double-submit token of the login form (no session yet)
@@ -54,12 +54,8 @@ class RateLimit:
     window: timedelta = timedelta(minutes=10)
 
 
-def new_token() -> str:
-    return secrets.token_urlsafe(32)
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+new_token = accounts.new_token
+token_hash = accounts.hash_token  # what the store keeps of a session token
 
 
 def same_token(given: str | None, expected: str | None) -> bool:

@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
 from starlette.testclient import TestClient
 
-from pipeline.accounts import hash_password
+from pipeline import accounts
 from pipeline.store import Store
 from pipeline.web.app import WebOptions, create_app
 from tests.curate import factory
@@ -27,10 +28,21 @@ XSS_TITLES = (  # RELIABILITY.md catalog 139/140: hostile titles must render as 
 )
 
 
+# argon2 at its real cost (64 MiB, about 0.3 s a hash on the test machine) would make
+# every login of these tests slow; the same algorithm with small parameters keeps them
+# honest (a real hash, a real verify) and fast. tests/store/test_accounts.py covers
+# the real parameters.
+FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+
+@pytest.fixture(autouse=True)
+def _fast_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(accounts, "_HASHER", FAST_HASHER)
+
+
 @lru_cache(maxsize=1)
 def password_hash() -> str:
-    """One argon2 hash for every account (hashing is slow on purpose)."""
-    return hash_password(PASSWORD)
+    return FAST_HASHER.hash(PASSWORD)
 
 
 @dataclass
