@@ -80,19 +80,28 @@ def check_login(wb: Workbench, username: str, password: str, address: str) -> st
     """The user's name when the password is right; "limited" after too many failures."""
     now = wb.clock()
     rate = wb.options.rate
-    if wb.store.failed_login_attempts(username, address, now - rate.window) >= rate.failures:
+    try:
+        name = accounts.check_username(username)  # names are kept lower-cased
+    except ValueError:
+        name = None
+    key = name or username[:64]
+    if wb.store.failed_login_attempts(key, address, now - rate.window) >= rate.failures:
         logger.warning("login refused: too many failures",
-                       extra={"user": username, "address": address})  # fmt: skip
+                       extra={"user": key, "address": address})  # fmt: skip
         return "limited"
-    user = wb.store.get_user(username) if username else None
+    user = wb.store.get_user(name) if name else None
     stored = user.password_hash if user is not None else wb.dummy_hash
     ok = accounts.verify_password(stored, password) and user is not None and not user.disabled
-    wb.store.record_login_attempt(username, address, ok, now)
+    wb.store.record_login_attempt(key, address, ok, now)
     if not ok or user is None:
-        logger.info("login failed", extra={"user": username, "address": address})
+        logger.info("login failed", extra={"user": key, "address": address})
         return None
-    if accounts.needs_rehash(user.password_hash):
+    if accounts.needs_rehash(user.password_hash):  # (this ends the user's other sessions)
         wb.store.set_password(user.name, accounts.hash_password(password))
+    expiry = wb.options.expiry
+    wb.store.delete_expired_sessions(idle_before=now - expiry.idle,
+                                     created_before=now - expiry.absolute)  # fmt: skip
+    wb.store.purge_login_attempts(now - 2 * rate.window)
     return user.name
 
 
