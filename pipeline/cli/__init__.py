@@ -29,6 +29,7 @@ from pipeline.cli.demo_cmd import demo_command
 from pipeline.cli.export_cmd import export_group
 from pipeline.cli.ops_cmd import ops_commands
 from pipeline.cli.rework_cmd import rework_commands
+from pipeline.cli.serve_cmd import serve_command
 from pipeline.cli.stories_cmd import stories_group
 from pipeline.cli.tag_cmd import rules_group, tag_command
 from pipeline.cli.users_cmd import users_group
@@ -63,6 +64,7 @@ for command in (
     rules_group,
     backfill_command,
     stories_group,
+    serve_command,
 ):
     cli.add_command(command)
 cli.add_command(users_group)
