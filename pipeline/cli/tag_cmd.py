@@ -24,7 +24,7 @@ from rich.text import Text
 from pipeline.cli.common import EXIT_CONFIG
 from pipeline.config import format_loc, load_config, load_rules, read_yaml
 from pipeline.errors import ConfigError
-from pipeline.types import Tag, TagInput, TagResult
+from pipeline.types import OutletMatch, Tag, TagResult
 
 if TYPE_CHECKING:
     # The tagging engine loads when a tagging command runs, not with the CLI:
@@ -48,15 +48,14 @@ def compiled_rules(path: Path | None = None) -> CompiledRules:
     return compile_rules(load_rules(path))
 
 
-def _lookup_outlet(url: str | None) -> dict[str, Any] | None:
+def _lookup_outlet(url: str | None) -> OutletMatch | None:
     if not url:
         return None
     try:
-        match = load_config().registry.lookup(url)
+        return load_config().registry.lookup(url)
     except (ConfigError, ImportError) as exc:
         click.echo(f"tag: outlet lookup skipped ({str(exc).splitlines()[0]})", err=True)
         return None
-    return dataclasses.asdict(match) if match is not None else None
 
 
 def _read_source(source: str) -> str:
@@ -144,8 +143,8 @@ def tag_command(
     source: str, title: str | None, url: str | None, lang: str | None, as_json: bool, explain: bool
 ) -> None:
     """Tag a text (FILE, or - for stdin) with actors, topics, countries and flags."""
-    from pipeline.article.language import detect_language
-    from pipeline.article.opinion import detect_opinion
+    # The article stages' own builders: a text is read here as ingest reads it.
+    from pipeline.article.assemble import article_language, article_opinion, tag_input
     from pipeline.tagging import assess
     from pipeline.tagging.engine import FIELDS
     from pipeline.tagging.explain import explain_lines
@@ -156,16 +155,11 @@ def tag_command(
     except ConfigError as exc:
         _fail_config(exc)
     head, body = _split_title(_read_source(source), title)
-    outlet = _lookup_outlet(url)
-    languages = tuple(outlet["languages"]) if outlet else ()
-    language = (
-        lang
-        or detect_language(
-            head, body, html_lang=None, outlet_languages=languages, feed_language=None
-        ).language
-    )
-    opinion, _ = detect_opinion(url or "", head, None, bool(outlet and outlet["commentary_only"]))
-    evaluation = assess(TagInput(title=head, body=body, language=language, url=url), rules)
+    match = _lookup_outlet(url)
+    outlet = dataclasses.asdict(match) if match is not None else None
+    language = lang or article_language(head, body, None, match, None).language
+    opinion, _ = article_opinion(url or "", head, None, match)
+    evaluation = assess(tag_input(head, "", body, language, url), rules)
     result = to_result(evaluation, rules)
     if as_json:
         doc = result_json(result, language, outlet, opinion)

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from pipeline.config.rules_schema import RulesFile
     from pipeline.outlets import Registry
     from pipeline.tagging import CompiledRules
+    from pipeline.tagging.entities import EntityMatcher
 
 DEFAULT_DATABASE_URL = "sqlite:///vric.db"
 DEFAULTS_DIR = Path(__file__).resolve().parent / "defaults"
@@ -112,6 +113,13 @@ class Config:
         from pipeline.tagging import compile_rules
 
         return compile_rules(self.rules)
+
+    @cached_property
+    def entity_matcher(self) -> EntityMatcher:
+        """The rules' ``entities:``, compiled once (story grouping)."""
+        from pipeline.tagging.entities import compile_entities
+
+        return compile_entities(self.rules)
 
 
 def format_loc(loc: tuple[int | str, ...]) -> str:
