@@ -37,6 +37,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from pipeline.curate.csvsafe import EXCEL_CELL_LIMIT, TRUNCATION_MARKER, Table, clean_name
 from pipeline.curate.export import (
     COLUMNS,
+    MAX_DATA_ROWS,
     ExportResult,
     export_row,
     output_error,
@@ -133,6 +134,32 @@ class _Sheet:
         self.ws.auto_filter.ref = f"A1:{last}{self.rows + 1}"
 
 
+class _Sheets:
+    """The sheets by key ("all", each section); a sheet that reaches Excel's row
+    limit continues in ``NAME (2)``, ``NAME (3)``... (the import reads them all)."""
+
+    def __init__(self, wb: Any, sections: Sequence[str], max_rows: int) -> None:
+        self.wb, self.sections, self.max_rows = wb, sections, max_rows
+        titles = {ALL_SHEET: ALL_SHEET, **{s: sheet_title(s) for s in sections}}
+        self.titles = titles
+        self.open = {key: _Sheet(wb, title, sections) for key, title in titles.items()}
+        self.done: list[_Sheet] = []
+        self.parts = dict.fromkeys(titles, 1)
+
+    def append(self, key: str, values: dict[str, Any], *, shaded: bool) -> None:
+        sheet = self.open[key]
+        if sheet.rows >= self.max_rows:
+            self.done.append(sheet)
+            self.parts[key] += 1
+            title = f"{self.titles[key][:25]} ({self.parts[key]})"
+            sheet = self.open[key] = _Sheet(self.wb, title, self.sections)
+        sheet.append(values, shaded=shaded)
+
+    def finish(self) -> None:
+        for sheet in (*self.done, *self.open.values()):
+            sheet.finish()
+
+
 def write_workbook(
     rows: Iterable[tuple[ArticleView, Sequence[str]]],
     path: Path,
@@ -140,25 +167,24 @@ def write_workbook(
     sections: Sequence[str],
     registry: Any = None,
     flt: ExportFilter | None = None,
+    max_rows: int = MAX_DATA_ROWS,
 ) -> ExportResult:
     """Stream collapsed rows into the workbook; atomically (temp file, rename)."""
     counter = FilterCounter(flt or ExportFilter())
     outlets = OutletCache(registry)
     wb = Workbook(write_only=True)
-    sheets = {ALL_SHEET: _Sheet(wb, ALL_SHEET, sections)}
-    sheets.update({s: _Sheet(wb, sheet_title(s), sections) for s in sections})
+    sheets = _Sheets(wb, sections, max_rows)
     written = 0
     for head, also in rows:
         if not counter.accepts(head):
             continue
         row = export_row(head, also, outlets)
         values = dict(zip(COLUMNS, row_values(row), strict=True))
-        sheets[ALL_SHEET].append(values, shaded=head.state_media)
+        sheets.append(ALL_SHEET, values, shaded=head.state_media)
         if row.section is not None and row.section in sections:
-            sheets[row.section].append(values, shaded=head.state_media)
+            sheets.append(row.section, values, shaded=head.state_media)
         written += 1
-    for sheet in sheets.values():
-        sheet.finish()
+    sheets.finish()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with atomic_file(path) as fh:
