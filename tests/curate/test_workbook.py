@@ -81,8 +81,12 @@ def test_what_an_analyst_sees(store: Store, tmp_path: Path) -> None:
     assert note.value == "=1+1 no es fuente" and note.data_type == "s"
     url = ws.cell(_row_of(ws, a), _col(ws, "url"))
     assert url.hyperlink.target == "https://www.hispantv.com/noticias/1"
-    assert ws.cell(_row_of(ws, a), 1).fill.fgColor.rgb.endswith("FCE4D6")  # HispanTV: state
-    assert ws.cell(_row_of(ws, b), 1).fill.fill_type is None
+    (shading,) = ws.conditional_formatting  # state-media rows: HispanTV's, not Infobae's
+    flag = openpyxl.utils.get_column_letter(_col(ws, "state_media"))
+    assert str(shading.sqref).startswith("A2:") and shading.rules[0].formula == [f'${flag}2="yes"']
+    assert shading.rules[0].dxf.fill.fgColor.rgb.endswith("FCE4D6")
+    assert ws.cell(_row_of(ws, a), _col(ws, "state_media")).value == "yes"
+    assert ws.cell(_row_of(ws, b), _col(ws, "state_media")).value == "no"
     validations = ws.data_validations.dataValidation
     lists = {str(dv.sqref).split(":")[0][0]: dv.formula1 for dv in validations}
     assert lists["C"] == '"candidate,included,excluded"'
