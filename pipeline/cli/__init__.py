@@ -29,7 +29,10 @@ from pipeline.cli.demo_cmd import demo_command
 from pipeline.cli.export_cmd import export_group
 from pipeline.cli.ops_cmd import ops_commands
 from pipeline.cli.rework_cmd import rework_commands
+from pipeline.cli.serve_cmd import serve_command
+from pipeline.cli.stories_cmd import stories_group
 from pipeline.cli.tag_cmd import rules_group, tag_command
+from pipeline.cli.users_cmd import users_group
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -54,8 +57,17 @@ cli.add_command(demo_command)
 cli.add_command(export_group)
 cli.add_command(import_group)
 cli.add_command(bundle_command)
-for command in (*ops_commands, *rework_commands, tag_command, rules_group, backfill_command):
+for command in (
+    *ops_commands,
+    *rework_commands,
+    tag_command,
+    rules_group,
+    backfill_command,
+    stories_group,
+    serve_command,
+):
     cli.add_command(command)
+cli.add_command(users_group)
 
 # feeds check / discover attach themselves to the `feeds` group on import.
 import pipeline.cli.feeds_cmd  # noqa: E402, F401

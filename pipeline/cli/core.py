@@ -134,13 +134,17 @@ def config_init(directory: Path) -> None:
 
 
 @click.command("run")
-@click.option("--once", is_flag=True, required=True, help="Run one full cycle and exit.")
+@click.option(
+    "--once", is_flag=True, help="Run one full cycle and exit (the loop is `vric daemon`)."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the cycle report as JSON.")
 def run_command(once: bool, as_json: bool) -> None:
     """Run one cycle: every due feed, then the articles it queued.
 
     Feed and article failures are stored and reported, not an error exit.
     """
+    if not once:  # the flag is the contract (`vric run --once`); it names the one mode
+        raise click.UsageError("vric run runs one cycle: pass --once (continuously: vric daemon)")
 
     def act() -> None:
         from pipeline.ingest.runtime import ingestor, open_store

@@ -17,6 +17,7 @@ from pipeline.store.base import StoreBase
 from pipeline.store.schema import articles, decisions, entries, feeds, tags
 
 BATCH = 500
+LEAD_CHARS = 1500  # the start of the text: the digest's summary when there is no description
 
 # The articles columns an ArticleView is read from (also by store.curation).
 VIEW_COLUMNS = [
@@ -43,6 +44,7 @@ VIEW_COLUMNS = [
     articles.c.date_source,
     articles.c.author,
     articles.c.decision_version.label("version"),
+    func.substr(articles.c.text, 1, LEAD_CHARS).label("lead"),
 ]
 
 
@@ -96,6 +98,7 @@ class ArticleView:
     feeds: tuple[str, ...] = field(default=())
     version: int = 0  # the article's decision revision (0 = never decided): what an
     # export writes and an import or the workbench sends back to detect a conflict
+    lead: str | None = None  # the first LEAD_CHARS characters of the extracted text
 
     def tag_names(self, kind: str) -> list[str]:
         return [t.name for t in self.tags if t.kind == kind]
