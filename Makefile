@@ -6,7 +6,8 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PYTEST_WORKERS ?= 2
 
-.PHONY: demo test test-slow check lint bench bench-quick eval-real clean system-deps test-deps
+.PHONY: demo test test-slow check lint bench bench-quick eval-real clean system-deps test-deps \
+        docs-screenshots
 
 # Debian packages a capability needs, installed only when missing (root + apt-get):
 # pango for the PDF digest (WeasyPrint) at run time; Debian's chromium and poppler's
@@ -57,6 +58,10 @@ check: $(STAMP)
 	$(BIN)/mypy
 
 lint: check
+
+# docs/review.png and docs/period.png, taken by the workbench's browser tests.
+docs-screenshots: $(STAMP) test-deps
+	VRIC_DOCS_SCREENSHOTS=docs $(BIN)/pytest -q -n 0 tests/web/test_browser.py -k "keyboard or builds"
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
