@@ -18,6 +18,7 @@ from pipeline import accounts
 from pipeline.store import Store
 from pipeline.web.app import WebOptions, create_app
 from tests.curate import factory
+from tests.fixtures.browser import browser  # noqa: F401  (the fixture, for test_browser)
 
 PASSWORD = "correct horse battery"
 XSS_TITLES = (  # RELIABILITY.md catalog 139/140: hostile titles must render as text

@@ -22,7 +22,6 @@ from urllib.parse import urlsplit
 import pytest
 import uvicorn
 
-from tests.fixtures.browser import browser  # noqa: F401  (the fixture)
 from tests.web.conftest import PASSWORD, Seeded
 
 pytestmark = [pytest.mark.parametrize("store", ["sqlite"], indirect=True),
@@ -76,7 +75,7 @@ def docs_copy(page: Any, name: str) -> None:
         page.screenshot(path=str(Path(target) / name), full_page=False)
 
 
-def new_page(browser: Any, live: LiveServer, user: str, *, next: str = "/") -> Any:  # noqa: F811
+def new_page(browser: Any, live: LiveServer, user: str, *, next: str = "/") -> Any:
     context = browser.new_context(viewport={"width": 1360, "height": 860}, base_url=live.url)
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
@@ -92,7 +91,7 @@ def meter_share(page: Any) -> str:
     return str(page.text_content("[data-meter-share]")).strip()
 
 
-def test_review_by_keyboard(browser: Any, live: LiveServer, seeded: Seeded, shots: Path) -> None:  # noqa: F811
+def test_review_by_keyboard(browser: Any, live: LiveServer, seeded: Seeded, shots: Path) -> None:
     page = new_page(browser, live, "ana", next="/periods/2021-08/review")
     assert page.locator("tr[data-id]").count() == 10
     # search with "/", as the help overlay says
@@ -149,7 +148,7 @@ def test_conflict_screen_when_another_session_decided_first(
     browser: Any,
     live: LiveServer,
     seeded: Seeded,
-    shots: Path,  # noqa: F811
+    shots: Path,
 ) -> None:
     ana = new_page(browser, live, "ana", next="/periods/2021-08/review?outlet=int_infobae")
     eva = new_page(browser, live, "eva", next="/periods/2021-08/review?outlet=int_infobae")
@@ -181,7 +180,7 @@ def test_editor_builds_the_bundle(
     live: LiveServer,
     seeded: Seeded,
     shots: Path,
-    tmp_path: Path,  # noqa: F811
+    tmp_path: Path,
 ) -> None:
     page = new_page(browser, live, "eva", next="/periods/2021-08")
     assert "Bundle preview" in str(page.text_content("main"))
@@ -200,7 +199,7 @@ def test_editor_builds_the_bundle(
 def test_hostile_titles_are_inert(
     browser: Any,
     live: LiveServer,
-    seeded: Seeded,  # noqa: F811
+    seeded: Seeded,
 ) -> None:
     page = new_page(browser, live, "ana", next="/periods/2021-08/review")
     dialogs: list[str] = []
