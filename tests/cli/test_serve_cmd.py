@@ -53,7 +53,7 @@ def test_serve_answers_logs_json_and_stops_on_sigterm(db_url: str, tmp_path: Pat
     assert r.status_code == 401
     assert r.headers["x-frame-options"] == "DENY"
     proc.send_signal(signal.SIGTERM)
-    out, err = proc.communicate(timeout=30)
+    _out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
     lines = [json.loads(line) for line in err.splitlines() if line.startswith("{")]
     access = [d for d in lines if d.get("logger") == "pipeline.web.access"]
