@@ -27,10 +27,14 @@ def demo_command(out_dir: Path, as_json: bool) -> None:
 
     def act() -> None:
         from pipeline.demo.cycle import DEMO_PERIOD, run_demo
+        from pipeline.web.demo import demo_account
 
         s = run_demo(out_dir)
+        login = demo_account(s.database)  # the workbench over this database (docs/workbench.md)
         if as_json:
-            echo_json(s.as_dict())
+            echo_json({**s.as_dict(), "workbench": {"command": login.command,
+                                                    "user": login.user,
+                                                    "password": login.password}})  # fmt: skip
             return
         r = s.report
         print_counts(
@@ -61,5 +65,11 @@ def demo_command(out_dir: Path, as_json: bool) -> None:
                 f"bundle: {s.bundle['path']} (state-media share "
                 f"{s.bundle['state_media_share']:.0%}, cap {s.bundle['state_media_cap']:.0%})"
             )
+        console.print(
+            f"workbench: {login.command}  then http://127.0.0.1:8080/ "
+            f"as {login.user} / {login.password}",
+            markup=False,
+            soft_wrap=True,
+        )
 
     run_guarded(act)

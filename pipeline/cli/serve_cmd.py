@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import threading
 from pathlib import Path
 
 import click
@@ -73,6 +74,7 @@ def serve_command(
         bundle_dir=bundle_dir,
     )
     app = create_app(store, config, options)
+    threading.Thread(target=app.state.workbench.warm, daemon=True, name="meter-warm").start()
     server = uvicorn.Server(
         uvicorn.Config(
             app, host=host, port=port, log_config=None, access_log=False,  # our own access log
