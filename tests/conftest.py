@@ -26,7 +26,10 @@ pytest_plugins = ["tests.fixtures.scripted"]
 PG_ADMIN_URL = os.environ.get("VRIC_TEST_PG_URL") or (
     "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
-ALL_TABLES = "tags, decisions, entries, articles, feeds, runs, backfill_progress, feed_gaps"
+ALL_TABLES = (
+    "tags, decisions, entries, articles, feeds, runs, backfill_progress, feed_gaps,"
+    " login_attempts, web_sessions, users, story_splits, stories"
+)
 REPO = Path(__file__).resolve().parents[1]
 
 

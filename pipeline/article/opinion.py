@@ -24,7 +24,7 @@ import re
 from typing import Final
 from urllib.parse import unquote, urlsplit
 
-from pipeline.article.text import fold
+from pipeline.tagging.fold import fold
 from pipeline.types import ExtractedPage
 
 # Folded labels (lower case, no accents) that mark opinion in es / pt / en.

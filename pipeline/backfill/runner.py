@@ -41,7 +41,7 @@ def utcnow() -> datetime:
 
 
 class BackfillStoreLike(Protocol):
-    def backfill_feed(self, outlet: str, url: str, now: datetime) -> int: ...
+    def backfill_feed(self, outlet: str, period: str, url: str, now: datetime) -> int: ...
 
     def backfill_steps(self, period: str, scope: str = "") -> dict[str, BackfillStep]: ...
 
@@ -206,7 +206,9 @@ class Backfill:
                 first = (sources.feeds[0].url if sources.feeds else None) or (
                     sources.sitemaps[0] if sources.sitemaps else sources.outlet
                 )
-                feed_id = self.store.backfill_feed(sources.outlet, first, self.clock())
+                feed_id = self.store.backfill_feed(
+                    sources.outlet, self.period.name, first, self.clock()
+                )
             self.discover(tally, sources, feed_id, robots=robots)
             plans.append((tally, feed_id))
         if not self.dry_run:
@@ -307,7 +309,8 @@ class Backfill:
         items: list[FeedItem] = []
         seen = 0
         try:
-            for name, link in iter_sitemap(body, max_bytes=self.caps.max_sitemap_bytes):
+            stream = iter_sitemap(body, max_bytes=self.caps.max_sitemap_bytes, now=self.clock())
+            for name, link in stream:
                 loc = resolve_link(link.loc, base)
                 if not is_fetchable_scheme(loc):
                     continue
@@ -462,4 +465,5 @@ def _item(loc: str, link: Any) -> FeedItem:
         published_raw=link.date_raw,
         source_name=link.source_name,
         language=link.language,
+        date_flags=link.date_flag,
     )

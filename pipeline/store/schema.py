@@ -175,7 +175,50 @@ articles = Table(
     Column("decision_version", Integer, nullable=False, default=0, server_default="0"),
     Column("raw_html", LargeBinary),
     Column("raw_expires", UTCDateTime),
-    Index("ix_articles_period_relevant", "period", "relevant"),
+    # the story across outlets (pipeline/article/stories.py) and why the article is in it
+    Column("story_id", Integer, index=True),  # stories.id (no foreign key: see 0012)
+    Column("story_reason", Text),
+    # The review queue's filter and default sort (migration 0011).
+    Index("ix_articles_period_relevant_score", "period", "relevant", "score"),
+)
+# Full-text search over title and text (migration 0011), outside this metadata
+# because it differs per backend: SQLite has the FTS5 table ``articles_fts``
+# (external content: rowid = articles.id) kept in sync by triggers on articles;
+# Postgres has the generated column ``articles.search`` (tsvector, text search
+# configuration ``vric_search``) with a GIN index. Queries: pipeline.store.queue.
+# A later migration that rebuilds ``articles`` on SQLite (batch "move and copy")
+# must re-create the three ``articles_fts_*`` triggers.
+
+# One event reported by several outlets in a period; its members are the
+# articles whose story_id points here. Regrouping keeps the ids of stories
+# whose members stay together.
+stories = Table(
+    "stories",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("period", String(7), nullable=False, index=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# An analyst took an article out of its story (``vric stories split``): the
+# audit row, and the reason grouping never puts the article in a story again.
+story_splits = Table(
+    "story_splits",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "article_id",
+        Integer,
+        ForeignKey("articles.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("story_id", Integer, nullable=False),  # the story it left (may be gone since)
+    Column("members", JSON, nullable=False),  # the story's article ids at the split
+    Column("analyst", String(100), nullable=False),
+    Column("note", Text),
+    Column("split_at", UTCDateTime, nullable=False),
 )
 
 tags = Table(
@@ -239,6 +282,46 @@ feed_gaps = Table(
     Column("end", UTCDateTime, nullable=False),  # the success that ended it
     Column("reason", String(20), nullable=False),  # failing | not_polled
     Column("healed_at", UTCDateTime),  # set when the daemon backfilled it
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("role", String(10), nullable=False),  # viewer | analyst | editor
+    Column("password_hash", Text, nullable=False),  # argon2id (pipeline.accounts)
+    Column("disabled", Boolean, nullable=False, default=False, server_default=false()),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+# A workbench login: the cookie holds the token, the table its SHA-256 only.
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column(
+        "user_name",
+        String(64),
+        ForeignKey("users.name", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("csrf_token", String(128), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("last_seen", UTCDateTime, nullable=False),
+)
+
+login_attempts = Table(
+    "login_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_name", String(64), nullable=False),  # as typed (folded), known or not
+    Column("address", String(64), nullable=False),  # the client's IP address
+    Column("ok", Boolean, nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Index("ix_login_attempts_user_name_at", "user_name", "at"),
+    Index("ix_login_attempts_address_at", "address", "at"),
 )
 
 runs = Table(
