@@ -268,6 +268,8 @@ _REPORTING: Final = TEXT_CUES[-1]
 # Sentences and lines; a sentence with a reporting verb is someone else's voice (indirect
 # speech: "Dijo que hay que defender la unidad"): its cues do not count as the writer's.
 _SENTENCE: Final = re.compile(r"(?<=[.!?…])\s+|\n+")
+_UNATTRIBUTED_CHARS: Final = 800
+_UNATTRIBUTED_WEIGHT: Final = 0.8
 TEXT_BIAS: Final = 1.8  # the raw cue score at which the probability is 0.5
 TEXT_THRESHOLD: Final = 0.5  # probability at which the text alone marks opinion
 
@@ -298,6 +300,11 @@ def text_opinion_score(
                 contribution = round(cue.weight * count, 2)
                 raw += contribution
                 parts.append((cue.name, contribution))
+        quoted = len(_QUOTED.findall(text))
+        if raw > 0 and not any(reported) and not quoted and len(text) >= _UNATTRIBUTED_CHARS:
+            # a long text with cues and no one quoted or reported: the writer's own voice
+            raw += _UNATTRIBUTED_WEIGHT
+            parts.append(("unattributed", _UNATTRIBUTED_WEIGHT))
         probability = round(1 / (1 + math.exp(-(raw - TEXT_BIAS))), 2)
         parts.sort(key=lambda p: -p[1])
         if probability > best[0] or not best[1]:
