@@ -36,7 +36,7 @@ def weeks_chart(meter: Meter, order: list[str], labels: dict[str, str]) -> str:
     """Stacked bars: the period's candidates per week, coloured by section."""
     weeks = list(meter.weekly)
     top = max((sum(v.values()) for v in meter.weekly.values()), default=0) or 1
-    left, bottom, legend_w = 36, 24, 150
+    left, bottom, legend_w = 36, 24, 190
     plot_w, plot_h = W - left - legend_w - 10, H - bottom - 12
     bar = plot_w / max(len(weeks), 1)
     body = [f'<line x1="{left}" y1="{12 + plot_h}" x2="{left + plot_w}" y2="{12 + plot_h}" '
@@ -63,10 +63,14 @@ def weeks_chart(meter: Meter, order: list[str], labels: dict[str, str]) -> str:
         body.append(f'<rect x="{W - legend_w}" y="{y - 9}" width="10" height="10" '
                     f'fill="{COLOURS[j % len(COLOURS)]}"/>'
                     f'<text x="{W - legend_w + 14}" y="{y}">'
-                    f"{escape(labels.get(section, section))}</text>")  # fmt: skip
+                    f"{escape(_short(labels.get(section, section)))}</text>")  # fmt: skip
     if not weeks:
         body.append(f'<text x="{left + 10}" y="{H / 2}">no candidates yet</text>')
     return _svg(W, H, "Candidates per week and section", body)
+
+
+def _short(label: str, limit: int = 28) -> str:
+    return label if len(label) <= limit else label[: limit - 1] + "…"
 
 
 def state_chart(meter: Meter) -> str:
