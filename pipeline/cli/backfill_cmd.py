@@ -68,6 +68,9 @@ def backfill_command(
         unknown = [o for o in outlets if o not in config.registry.outlet_ids]
         if unknown:
             fail(f"backfill: unknown outlet {', '.join(unknown)} (see outlets.yaml)", EXIT_CONFIG)
+        if search and not config.rules.search:
+            fail("backfill: --search needs queries: rules.yaml has no `search:` block "
+                 "(see docs/backfill.md, Search feeds)", EXIT_CONFIG)  # fmt: skip
         sources = plan_sources(config, list(outlets), list(sitemaps), search=search, period=period)
         store = open_store(config.settings, mode="create")
         with ingestor(config, store, owner="backfill") as ing, _progress(as_json) as progress:

@@ -112,3 +112,11 @@ def test_a_dry_run_lists_each_source_with_the_urls_it_gives(
         line.startswith("127.0.0.1 sitemap") and "0 0 1 http_4xx 1" in line for line in lines
     )
     assert not any(p.startswith("/2021/") for p in server.path_hits)
+
+
+def test_search_without_queries_in_rules_yaml_says_so(tmp_path: Path) -> None:
+    """The shipped rules.yaml has no `search:` block: --search would read nothing."""
+    env = _env(tmp_path, f"sqlite:///{tmp_path / 'x.db'}", 1)
+    result = CliRunner().invoke(cli, ["backfill", "--period", "2021-08", "--search"], env=env)
+    assert result.exit_code == 2
+    assert "rules.yaml has no `search:` block" in result.stderr
