@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, case, func, or_, select, update
 from sqlalchemy.engine import Connection, RowMapping
 
+from pipeline.store.feeds import BACKFILL_KIND
 from pipeline.store.reading import (
     BATCH,
     VIEW_COLUMNS,
@@ -366,7 +367,10 @@ class CurationStore(ReadingStore):
         )
         with self.read() as conn:
             counts = {fid: (int(n), int(c)) for fid, n, c in conn.execute(per_feed)}
-            feed_rows = conn.execute(select(feeds).order_by(feeds.c.key)).all()
+            # A backfill's own feed rows are per period (backfill:<outlet>:<period>):
+            # only this period's belong in its coverage.
+            own = or_(feeds.c.kind != BACKFILL_KIND, feeds.c.key.endswith(f":{period}"))
+            feed_rows = conn.execute(select(feeds).where(own).order_by(feeds.c.key)).all()
             outlets = [OutletCoverage(o, int(n), int(c)) for o, n, c in conn.execute(per_outlet)]
         return [_feed_coverage(r._mapping, counts.get(r.id, (0, 0))) for r in feed_rows], sorted(
             outlets, key=lambda o: o.outlet or ""

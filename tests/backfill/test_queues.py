@@ -66,6 +66,11 @@ def test_a_backfills_queue_waits_for_its_own_period(
     assert runner.scalar("SELECT count(*) FROM articles WHERE period = '2021-10'") == 10
     assert _entries(runner, "queued") == 0
 
+    # The bundle's coverage of August shows August's backfill row, not October's.
+    feeds, _ = runner.store.coverage("2021-08")
+    backfills = [f for f in feeds if f.key.startswith("backfill:")]
+    assert [(f.key, f.articles) for f in backfills] == [(f"backfill:{OUTLET}:2021-08", 20)]
+
 
 def test_feeds_status_does_not_list_the_backfills_feed_rows(
     db_url: str, server: ScriptServer, tmp_path: Path
