@@ -55,7 +55,11 @@ class BackfillStoreLike(Protocol):
     ) -> int: ...
 
     def queued_backfill_entries(
-        self, feed_ids: Sequence[int], now: datetime, limit: int
+        self,
+        feed_ids: Sequence[int],
+        now: datetime,
+        limit: int,
+        window: tuple[datetime, datetime] | None = None,
     ) -> list[EntryRow]: ...
 
     def backfill_entry_states(self, feed_ids: Sequence[int]) -> dict[str, int]: ...
@@ -445,9 +449,10 @@ class Backfill:
         """Fetch, extract and store the queued pages of the outlet, batch by batch."""
         report = CycleReport()
         seen: set[int] = set()
+        window = (self.period.start, self.period.end)  # a heal's: the gap's hours
         while self.pages_left > 0:
             limit = min(self.caps.batch, self.pages_left)
-            batch = self.store.queued_backfill_entries([feed_id], self.clock(), limit)
+            batch = self.store.queued_backfill_entries([feed_id], self.clock(), limit, window)
             fresh = [e for e in batch if e.id not in seen]
             if not fresh:
                 break
@@ -458,7 +463,7 @@ class Backfill:
             tally.pages += pages
             self.progress("pages", pages)
         else:
-            if self.store.queued_backfill_entries([feed_id], self.clock(), 1):
+            if self.store.queued_backfill_entries([feed_id], self.clock(), 1, window):
                 self.report.max_pages_reached = True
         tally.stored += report.articles_new
         tally.linked += report.articles_linked
