@@ -24,7 +24,7 @@ from pipeline.curate.csvsafe import EXCEL_MAX_ROWS, ExcelWriter, cell
 from pipeline.curate.views import OutletCache, effective_section, representative_key, status_of
 from pipeline.errors import OutputError
 from pipeline.outputs import temp_file_beside
-from pipeline.store import ArticleView
+from pipeline.store import ArticleView, StoryView
 from pipeline.store.curation import ClusterMember
 
 COLUMNS = (
@@ -32,6 +32,7 @@ COLUMNS = (
     "score", "relevance", "title", "outlet", "outlet_name", "outlet_country",
     "state_media", "controlling_state", "syndicated_from", "language", "published",
     "url", "opinion", "also_published_by", "why", "note", "cluster", "feeds", "analyst",
+    "story", "also_reported_by",
 )  # fmt: skip
 WHY_TERMS = 8
 _KIND_ORDER = {"actor": 0, "topic": 1, "country": 2, "flag": 3}  # the column order
@@ -125,8 +126,33 @@ def _names(a: ArticleView, kind: str) -> str:
     return ",".join(a.tag_names(kind))
 
 
+def story_outlets(stories: Iterable[StoryView]) -> dict[int, tuple[tuple[int, str], ...]]:
+    """Story id → ``(cluster key, outlet)`` of each member (pure)."""
+    return {
+        s.id: tuple(
+            (m.cluster_id if m.cluster_id is not None else m.article_id, m.outlet or "?")
+            for m in s.members
+        )
+        for s in stories
+    }
+
+
+def reported_by(a: ArticleView, stories: Mapping[int, tuple[tuple[int, str], ...]]) -> str:
+    """The outlets of the other reports of ``a``'s story (its own cluster's copies are
+    ``also_published_by``), comma-separated; "" outside a story."""
+    if a.story_id is None:
+        return ""
+    own = a.outlet or a.domain or "?"
+    others = {o for key, o in stories.get(a.story_id, ()) if key != a.cluster_key} - {own}
+    return ", ".join(sorted(others))
+
+
 def row_cells(
-    a: ArticleView, also: Sequence[str], outlets: OutletCache, section: str | None = None
+    a: ArticleView,
+    also: Sequence[str],
+    outlets: OutletCache,
+    section: str | None = None,
+    stories: Mapping[int, tuple[tuple[int, str], ...]] | None = None,
 ) -> list[str]:
     """One CSV row in :data:`COLUMNS` order; untrusted text is neutralised."""
     name, country = outlets(a.outlet)
@@ -142,7 +168,7 @@ def row_cells(
         cell(a.language), cell(a.published_at.strftime("%Y-%m-%d %H:%M"), trusted=True),
         cell(a.url), cell(a.is_opinion), cell(", ".join(also)), cell(why(a)),
         cell(d.note if d else None), cell(a.cluster_id), cell(",".join(a.feeds)),
-        cell(d.analyst if d else None),
+        cell(d.analyst if d else None), cell(a.story_id), cell(reported_by(a, stories or {})),
     ]  # fmt: skip
 
 
@@ -206,6 +232,7 @@ def write_export(
     flt: ExportFilter | None = None,
     plain: bool = False,
     max_rows: int = MAX_DATA_ROWS,
+    stories: Mapping[int, tuple[tuple[int, str], ...]] | None = None,
 ) -> ExportResult:
     """Write collapsed rows atomically (temp files in the same folder, then rename).
 
@@ -220,7 +247,7 @@ def write_export(
         path.parent.mkdir(parents=True, exist_ok=True)
         for head, also in rows:
             if flt.accepts(head):
-                parts.write(row_cells(head, also, outlets))
+                parts.write(row_cells(head, also, outlets, stories=stories))
         files = parts.commit()
     except BaseException as exc:
         parts.abort()
@@ -243,8 +270,9 @@ def export_period(
 ) -> ExportResult:
     """The period's articles, clusters collapsed, streamed into ``path``."""
     heads = cluster_heads(store.cluster_members(period, relevant_only=relevant_only))
+    stories = story_outlets(store.stories(period))
     views = store.iter_period(period, relevant_only=relevant_only)
     return write_export(
         collapse_stream(views, heads), path, registry=registry, flt=flt, plain=plain,
-        max_rows=max_rows,
+        max_rows=max_rows, stories=stories,
     )  # fmt: skip

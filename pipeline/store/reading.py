@@ -45,6 +45,7 @@ VIEW_COLUMNS = [
     articles.c.author,
     articles.c.decision_version.label("version"),
     func.substr(articles.c.text, 1, LEAD_CHARS).label("lead"),
+    articles.c.story_id,
 ]
 
 
@@ -98,6 +99,7 @@ class ArticleView:
     feeds: tuple[str, ...] = field(default=())
     version: int = 0  # the article's decision revision (0 = never decided): what an
     # export writes and an import or the workbench sends back to detect a conflict
+    story_id: int | None = None  # the story across outlets (None: one outlet reported it)
     lead: str | None = None  # the first LEAD_CHARS characters of the extracted text
 
     def tag_names(self, kind: str) -> list[str]:
