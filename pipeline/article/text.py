@@ -92,11 +92,6 @@ def cap(s: str, limit: int) -> tuple[str, bool]:
     return s[:end], True
 
 
-def clean_field(name: str, value: str) -> tuple[str, bool]:
-    """``clean`` then cap to :data:`FIELD_CAPS` ``[name]``; returns (value, truncated)."""
-    return cap(clean(value), FIELD_CAPS[name])
-
-
 def normalize_space(s: str) -> str:
     """Collapse runs of spaces, keep single line breaks between paragraphs."""
     lines = (_SPACES.sub(" ", line).strip() for line in s.split("\n"))

@@ -57,6 +57,7 @@ __all__ = [
     "load_rules",
     "load_settings",
     "locate",
+    "write_yaml",
 ]
 
 
@@ -221,6 +222,14 @@ def read_yaml(path: Path) -> Any:
         raise ConfigError(
             [f"{path.name}: {where}not valid YAML: {' '.join(what.split())}"]
         ) from None
+
+
+def write_yaml(path: Path, data: Any, *, header: str = "") -> Path:
+    """Write a configuration file that vric made (the demo's daemon folder)."""
+    from pipeline.outputs import write_atomic
+
+    text = header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    return write_atomic(path, text.encode("utf-8"))
 
 
 @dataclass

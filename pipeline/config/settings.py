@@ -7,6 +7,7 @@ DESIGN.md names as contracts.
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -31,6 +32,25 @@ class FetchSettings(BaseModel):
     respect_robots: bool = True
     proxy: str | None = None
     ca_file: str | None = None  # extra CA bundle for internal feeds; verification stays on
+    # "IP:port" every host name resolves to: the offline demo's server (`vric demo
+    # --serve`) for a daemon. Never in production; the address must also be in
+    # allow_hosts (VRIC_ALLOW_HOSTS), as loopback is refused otherwise.
+    resolve_all_to: str | None = None
+
+    @field_validator("resolve_all_to")
+    @classmethod
+    def _ip_and_port(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        host, sep, port = value.rpartition(":")
+        try:
+            ipaddress.ip_address(host.strip("[]"))
+            ok = bool(sep) and 0 < int(port) < 65536
+        except ValueError:
+            ok = False
+        if not ok:
+            raise ValueError(f"not an IP:port address: {value!r} (e.g. 127.0.0.1:8080)")
+        return value
 
 
 class IngestSettings(BaseModel):

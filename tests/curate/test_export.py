@@ -85,6 +85,7 @@ def test_every_column_of_one_article(store: Store, tmp_path: Path) -> None:
         "cluster": "",
         "feeds": "",
         "analyst": "lucia",
+        "version": "1",  # one decision so far: the revision the import checks
         "story": "",
         "also_reported_by": "",
     }

@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 from pipeline.curate.bundle.digest import heading, plain_text, title_of
 
 SUMMARY_MAX = 300
+TITLE_MAX = 300  # a longer title is cut at a word and ends in "…" (a hostile or broken feed)
 ORDERS = ("newest_first", "oldest_first", "rank")
 
 COUNTRIES = {
@@ -204,10 +205,7 @@ def cut_summary(text: str | None, title: str = "", limit: int = SUMMARY_MAX) -> 
     ends = [e for e in sentence_ends(t)[:2] if e <= limit]
     if ends:
         return t[: ends[-1]]
-    if len(t) <= limit:
-        return t
-    cut = t[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:–- ")
-    return cut + "…"
+    return shorten(t, limit)
 
 
 def _repeats(text: str, title: str) -> bool:
@@ -247,6 +245,14 @@ def clean_title(title: str | None, names: Sequence[str | None]) -> str:
         else:
             break
     return t
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` if it fits, else cut at a word within ``limit`` characters, with "…"."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0] if " " in text[: limit - 1] else text[: limit - 1]
+    return cut.rstrip(",;:–- ") + "…"
 
 
 def _outlet_names(names: Sequence[str | None]) -> set[str]:
@@ -294,7 +300,7 @@ def _item(i: ItemInput, zone: ZoneInfo) -> Item:
     lang = (i.language or "").strip() or None
     code = (i.country or "").strip().lower()
     country = COUNTRIES.get(code, code.upper() or None)
-    title = clean_title(i.title, (i.outlet, i.domain)) or "(untitled)"
+    title = shorten(clean_title(i.title, (i.outlet, i.domain)), TITLE_MAX) or "(untitled)"
     also = tuple(Also(plain_text(a.outlet), a.url) for a in i.also if plain_text(a.outlet))
     return Item(
         id=i.id, section=i.section, title=title, url=i.url,

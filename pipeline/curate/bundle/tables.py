@@ -47,14 +47,9 @@ def also_outlets(view: ArticleView, members: Sequence[int],
 def section_csv(
     section: str, sel: Selection, views: Mapping[int, ArticleView], outlets: OutletCache
 ) -> bytes:
-    stories: dict[int, list[tuple[int, str]]] = {}
-    for v in views.values():
-        if v.story_id is not None:
-            stories.setdefault(v.story_id, []).append((v.cluster_key, v.outlet or v.domain or "?"))
-    reports = {k: tuple(members) for k, members in stories.items()}
     rows = [
         row_cells(views[c.id], also_outlets(views[c.id], sel.collapsed.get(c.id, ()), views),
-                  outlets, section=section, stories=reports)
+                  outlets, section=section)
         for c in sel.by_section().get(section, [])
     ]  # fmt: skip
     return csv_bytes(COLUMNS, rows)
