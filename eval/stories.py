@@ -123,7 +123,7 @@ def _stored_groups(folder: Path) -> dict[str, tuple[int | None, int | None]]:
 
     store = Store(f"sqlite:///{folder / 'vric-demo.db'}", mode="read")
     try:
-        out = {}
+        out: dict[str, tuple[int | None, int | None]] = {}
         for period in [p["period"] for p in store.periods_summary()]:
             for view in store.iter_period(period):
                 out[view.url] = (view.story_id, view.cluster_key)
