@@ -13,12 +13,12 @@ W, H = 640, 220
 
 
 def render(wb: Workbench, period: str, name: str) -> str | None:
-    meter = wb.meters.get(period)
     labels = {s.name: s.label for s in wb.sections.sections}
     if name == "weeks":
-        return weeks_chart(meter, [s.name for s in wb.sections.sections], labels)
+        return weeks_chart(wb.meters.weekly(period), [s.name for s in wb.sections.sections],
+                           labels)  # fmt: skip
     if name == "state":
-        return state_chart(meter)
+        return state_chart(wb.meters.get(period))
     return None
 
 
@@ -32,10 +32,11 @@ def _svg(width: int, height: int, title: str, body: list[str]) -> str:
     )
 
 
-def weeks_chart(meter: Meter, order: list[str], labels: dict[str, str]) -> str:
+def weeks_chart(weekly: dict[str, dict[str, int]], order: list[str],
+                labels: dict[str, str]) -> str:  # fmt: skip
     """Stacked bars: the period's candidates per week, coloured by section."""
-    weeks = list(meter.weekly)
-    top = max((sum(v.values()) for v in meter.weekly.values()), default=0) or 1
+    weeks = list(weekly)
+    top = max((sum(v.values()) for v in weekly.values()), default=0) or 1
     left, bottom, legend_w = 36, 24, 190
     plot_w, plot_h = W - left - legend_w - 10, H - bottom - 12
     bar = plot_w / max(len(weeks), 1)
@@ -47,7 +48,7 @@ def weeks_chart(meter: Meter, order: list[str], labels: dict[str, str]) -> str:
         y = float(12 + plot_h)
         x = left + i * bar + bar * 0.15
         for j, section in enumerate(order):
-            n = meter.weekly[week].get(section, 0)
+            n = weekly[week].get(section, 0)
             if not n:
                 continue
             h = plot_h * n / top
