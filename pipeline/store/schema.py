@@ -127,6 +127,10 @@ entries = Table(
     Index("ix_entries_state_next_attempt", "state", "next_attempt"),
 )
 
+# The review queue's filters and sorts, covered by one index (migration 0011 says why).
+QUEUE_INDEX = ("period", "relevant", "score", "published_at", "decision_version", "state_media",
+               "is_opinion", "language", "section", "outlet", "domain")  # fmt: skip
+
 articles = Table(
     "articles",
     metadata,
@@ -175,8 +179,7 @@ articles = Table(
     Column("decision_version", Integer, nullable=False, default=0, server_default="0"),
     Column("raw_html", LargeBinary),
     Column("raw_expires", UTCDateTime),
-    # The review queue's filter and default sort (migration 0011).
-    Index("ix_articles_period_relevant_score", "period", "relevant", "score"),
+    Index("ix_articles_queue", *QUEUE_INDEX),
 )
 # Full-text search over title and text (migration 0011), outside this metadata
 # because it differs per backend: SQLite has the FTS5 table ``articles_fts``
