@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from xml.sax.saxutils import escape
 
+from pipeline.curate.bundle.compose import FeedHealth, feed_health
 from pipeline.web.app import Workbench
 from pipeline.web.meter import Meter
 
@@ -19,6 +20,9 @@ def render(wb: Workbench, period: str, name: str) -> str | None:
                            labels)  # fmt: skip
     if name == "state":
         return state_chart(wb.meters.get(period))
+    if name == "feeds":
+        feeds, _ = wb.store.coverage(period)
+        return feeds_chart(feed_health([(f.state, f.enabled) for f in feeds]))
     return None
 
 
@@ -92,3 +96,21 @@ def state_chart(meter: Meter) -> str:
         f"({meter.state_items}); the cap would drop {len(meter.would_drop)}</text>",
     ]
     return _svg(w, h, "State-media share of the bundle", body)
+
+
+def feeds_chart(health: FeedHealth) -> str:
+    """Enabled feeds by health (the digest's own counting): ok, failing, gone."""
+    w, h, left = 640, 64, 10
+    parts = (("ok", health.ok, "#1e8449"), ("failing", health.failing, "#ca6f1e"),
+             ("gone", health.gone, "#b03a2e"))  # fmt: skip
+    total = sum(n for _, n, _ in parts) or 1
+    body, x = [], float(left)
+    for label, n, colour in parts:
+        width = (w - 2 * left) * n / total
+        if n:
+            body.append(f'<rect x="{x:.1f}" y="14" width="{width:.1f}" height="18" '
+                        f'fill="{colour}"><title>{label}: {n}</title></rect>')  # fmt: skip
+        x += width
+    text = ", ".join(f"{n} {label}" for label, n, _ in parts)
+    body.append(f'<text x="{left}" y="52">enabled feeds: {escape(text)}</text>')
+    return _svg(w, h, "Feed health", body)
