@@ -8,9 +8,10 @@ corpus's ``expect.story`` labels.
 ``python -m eval.stories real [--split S] [--json]`` groups the real dev set
 (eval/real: labels' ``story`` keys, texts from the git-ignored cache) with the
 same code; exits 2 when there is no cache (eval/real/README.md says how to
-gather it). The cache has no dates: a date in the URL is used when there is
-one, and undated items are put on one day, so the time window does not
-separate them (the number of undated items is reported).
+gather it), or from ``--cache DIR``. The cache has no dates: a date in the URL,
+else the ``date YYYY-MM`` line some excerpts start with, is used; undated items
+are put on one day, so the time window does not separate them (their number is
+reported).
 
 Counted over the articles the pipeline stored as relevant (demo) or the
 items labelled relevant (real): a pair is *predicted*
@@ -36,6 +37,7 @@ from urllib.parse import urlsplit
 
 Pair = tuple[str, str]
 _URL_DATE = re.compile(r"(?<!\d)(20\d\d)[/-](0[1-9]|1[0-2])(?:[/-](0[1-9]|[12]\d|3[01]))?(?!\d)")
+_TEXT_DATE = re.compile(r"\s*date (20\d\d)-(0[1-9]|1[0-2])(?:-(0[1-9]|[12]\d|3[01]))?")
 UNDATED = datetime(2000, 1, 1, tzinfo=UTC)
 
 
@@ -133,22 +135,23 @@ def _stored_groups(folder: Path) -> dict[str, tuple[int | None, int | None]]:
 
 
 # ------------------------------------------------------------ real dev set
-def url_date(url: str) -> datetime | None:
-    found = _URL_DATE.search(url)
+def item_date(url: str, text: str = "") -> datetime | None:
+    """A date in the URL, else the ``date YYYY-MM[-DD]`` line some excerpts start with."""
+    found = _URL_DATE.search(url) or _TEXT_DATE.match(text)
     if not found:
         return None
     year, month, day = found.group(1), found.group(2), found.group(3) or "15"
     return datetime(int(year), int(month), int(day), 12, tzinfo=UTC)
 
 
-def score_real(split: str) -> PairScore | None:
+def score_real(split: str, cache: Path | None = None, dates: bool = True) -> PairScore | None:
     from eval.real.evaluate import HERE, load_labels
     from pipeline.article.stories import group_stories, story_item
     from pipeline.config import load_config
     from pipeline.tagging import tag
     from pipeline.types import TagInput
 
-    cache = HERE / "cache"
+    cache = cache or HERE / "cache"
     config = load_config()
     items, labels, undated = [], {}, 0
     for n, label in enumerate(load_labels(HERE), start=1):
@@ -160,7 +163,7 @@ def score_real(split: str) -> PairScore | None:
         doc = json.loads(path.read_text(encoding="utf-8"))
         result = tag(TagInput(doc["title"], doc["text"], language=label.get("lang")),
                      config.compiled_rules)  # fmt: skip
-        when = url_date(label["url"])
+        when = item_date(label["url"], doc["text"]) if dates else None
         undated += when is None
         items.append(story_item(
             id=n, outlet=label["url"].split("/")[2], published_at=when or UNDATED,
@@ -185,8 +188,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("corpus", choices=("demo", "real"))
     parser.add_argument("--split", default="all", choices=("all", "dev", "holdout"))
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--no-dates", action="store_true",
+        help="real: put every item on one day (the window is not applied)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--cache", type=Path, help="folder of cached texts (real; default: eval/real/cache)"
+    )
     args = parser.parse_args(argv)
-    score = score_demo() if args.corpus == "demo" else score_real(args.split)
+    score = (
+        score_demo()
+        if args.corpus == "demo"
+        else score_real(args.split, args.cache, not args.no_dates)
+    )
     if score is None:
         print("eval.stories: no cached texts in eval/real/cache (see eval/real/README.md)",
               file=sys.stderr)  # fmt: skip
