@@ -66,6 +66,10 @@ check: $(STAMP)
 
 lint: check
 
+# docs/review.png and docs/period.png, taken by the workbench's browser tests.
+docs-screenshots: $(STAMP) test-deps
+	VRIC_DOCS_SCREENSHOTS=docs $(BIN)/pytest -q -n 0 tests/web/test_browser.py -k "keyboard or builds"
+
 bench: $(STAMP)
 	$(BIN)/python -m bench
 

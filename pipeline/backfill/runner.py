@@ -58,6 +58,8 @@ class BackfillStoreLike(Protocol):
         self, feed_ids: Sequence[int], now: datetime, limit: int
     ) -> list[EntryRow]: ...
 
+    def backfill_entry_states(self, feed_ids: Sequence[int]) -> dict[str, int]: ...
+
 
 class ArticleStages(Protocol):
     """What the runner needs of :class:`pipeline.ingest.cycle.Ingestor`."""
@@ -163,7 +165,9 @@ class BackfillReport:
         }
 
 
-Progress = Callable[[str, int], None]  # (what, how many): "pages" advanced by n, "plan" total
+# (what, how many): "read" n more sitemaps or feed pages read; "plan" the pages
+# about to be fetched (sent once, before the first); "pages" n more fetched.
+Progress = Callable[[str, int], None]
 
 
 def no_progress(what: str, n: int) -> None:
@@ -214,6 +218,9 @@ class Backfill:
             self.discover(tally, sources, feed_id, robots=robots)
             plans.append((tally, feed_id))
         if not self.dry_run:
+            feed_ids = [f for _, f in plans if f is not None]
+            queued = self.store.backfill_entry_states(feed_ids).get("queued", 0)
+            self.progress("plan", min(queued, self.pages_left))
             for tally, feed_id in plans:
                 if feed_id is not None:
                     self.fetch_pages(tally, feed_id)
@@ -264,6 +271,7 @@ class Backfill:
             return
         result = self.client.fetch(url, kind="sitemap")
         source.steps += 1
+        self.progress("read", 1)
         if not result.ok or result.body is None:
             self._failed(outlet, source, url, "sitemap", result.error_code or "protocol")
             return
@@ -373,6 +381,7 @@ class Backfill:
         while url is not None and page <= self.caps.max_feed_pages:
             result = self.client.fetch(url, kind="feed", allow_private=spec.allow_private)
             source.steps += 1
+            self.progress("read", 1)
             if not result.ok or not result.body:
                 if page == 1 or result.status not in (404, 410):
                     source.errors[result.error_code or "protocol"] += 1
@@ -412,9 +421,9 @@ class Backfill:
             source.urls_seen += done.urls_seen
             source.in_period += done.urls_kept
             return
-        self.progress("source", 0)
         result = self.client.fetch(url, kind="feed")
         source.steps += 1
+        self.progress("read", 1)
         if not result.ok or not result.body:
             self._failed(outlet, source, url, "feed", result.error_code or "protocol")
             return

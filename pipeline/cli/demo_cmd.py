@@ -14,6 +14,7 @@ from pipeline.cli.render import console, print_counts
 
 if TYPE_CHECKING:
     from pipeline.demo.cycle import DaemonHint, DemoSummary
+    from pipeline.web.demo import DemoLogin
 
 
 @click.command("demo")
@@ -41,18 +42,24 @@ def demo_command(out_dir: Path, as_json: bool, serve: bool) -> None:
     and a settings.yaml that point `vric daemon` at it (every host name
     resolves to the demo server through fetch.resolve_all_to)."""
 
-    def show(summary: DemoSummary) -> None:
-        if as_json:
-            echo_json(summary.as_dict())
-        else:
-            _print_summary(summary)
+    def workbench(summary: DemoSummary) -> DemoLogin:
+        from pipeline.web.demo import demo_account
+
+        return demo_account(summary.database)  # docs/workbench.md
+
+    def document(summary: DemoSummary, login: DemoLogin) -> dict[str, object]:
+        return {**summary.as_dict(), "workbench": {"command": login.command,
+                                                   "user": login.user,
+                                                   "password": login.password}}  # fmt: skip
 
     def keep_serving(summary: DemoSummary, hint: DaemonHint) -> None:
+        login = workbench(summary)
         if as_json:  # one document: the summary and how to reach the server
             daemon = {"server": hint.server, "command": hint.command, **hint.environment}
-            echo_json({**summary.as_dict(), "daemon": daemon})
+            echo_json({**document(summary, login), "daemon": daemon})
         else:
             _print_summary(summary)
+            _print_workbench(login)
             _print_daemon_hint(hint)
         with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C ends a served demo: exit 0
             threading.Event().wait()
@@ -65,14 +72,27 @@ def demo_command(out_dir: Path, as_json: bool, serve: bool) -> None:
             run_demo(out_dir, serve=keep_serving)
             return
         summary = run_demo(out_dir)
-        show(summary)
-        if not as_json:
-            console.print(
-                "daemon: `vric demo --serve` keeps the demo server running and prints how "
-                "to run `vric daemon` against the demo corpus"
-            )
+        login = workbench(summary)
+        if as_json:
+            echo_json(document(summary, login))
+            return
+        _print_summary(summary)
+        _print_workbench(login)
+        console.print(
+            "daemon: `vric demo --serve` keeps the demo server running and prints how "
+            "to run `vric daemon` against the demo corpus"
+        )
 
     run_guarded(act)
+
+
+def _print_workbench(login: DemoLogin) -> None:
+    console.print(
+        f"workbench: {login.command}  then http://127.0.0.1:8080/ "
+        f"as {login.user} / {login.password}",
+        markup=False,
+        soft_wrap=True,
+    )
 
 
 def _print_daemon_hint(hint: DaemonHint) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import signal
+import threading
 from pathlib import Path
 
 import click
@@ -57,6 +59,7 @@ def serve_command(
     level = min(logging.getLogger().level or logging.INFO, logging.INFO)
     setup_logging(level, json_lines=log_json or bool(root.get("log_json")))
     log = logging.getLogger("pipeline.web")
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # /healthz checks the schema
     if not is_loopback(host) and not behind_proxy and not tls_cert:
         log.warning(
             "serving on a non-loopback address without TLS: passwords and session "
@@ -71,6 +74,7 @@ def serve_command(
         bundle_dir=bundle_dir,
     )
     app = create_app(store, config, options)
+    threading.Thread(target=app.state.workbench.warm, daemon=True, name="meter-warm").start()
     server = uvicorn.Server(
         uvicorn.Config(
             app, host=host, port=port, log_config=None, access_log=False,  # our own access log
@@ -80,9 +84,15 @@ def serve_command(
         )
     )  # fmt: skip
     scheme = "https" if tls_cert else "http"
-    log.warning("workbench listening", extra={"url": f"{scheme}://{host}:{port}/"})
+    log.info("workbench listening", extra={"url": f"{scheme}://{host}:{port}/"})
+    # uvicorn catches SIGTERM/SIGINT (stop accepting, finish the requests in flight) and
+    # then re-raises the signal to the handler it found: ours only notes it, so the stop
+    # is an exit 0 as for the daemon, not a death by signal.
+    stopped_by: list[int] = []
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda signum, _frame: stopped_by.append(signum))
     try:
-        server.run()  # uvicorn handles SIGTERM/SIGINT: stops accepting, finishes requests
+        server.run()
     finally:
         store.close()
-    log.warning("workbench stopped")
+    log.info("workbench stopped", extra={"signal": stopped_by[0] if stopped_by else None})

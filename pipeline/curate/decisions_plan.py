@@ -153,8 +153,9 @@ def plan_decisions(
     for row in rows:
         state = states.get(row.article_id)
         problem = _row_problem(row, state)
-        if problem is not None or state is None:
-            problems.append(problem or Problem("", row.row, row.label))
+        if problem is not None:
+            problems.append(problem)
+        if problem is not None or state is None:  # (no state always comes with a problem)
             continue
         copies.setdefault(row.article_id, []).append((row, wanted_of(row, state)))
     planned: list[PlannedRow] = []

@@ -69,7 +69,7 @@ class FilterCounts:
     def nothing_matched(self, flt: ExportFilter) -> str:
         """The stderr line for an export that kept no row."""
         if not self.passed:
-            return f"no row in the period ({self.seen} rows before filters)"
+            return "the period has no row to export (no filter was given)"
         parts = [f"{OPTIONS[name]} {_shown(flt, name)} matched {n}"
                  for name, n in self.passed.items()]  # fmt: skip
         return (f"no row matched all the filters ({self.seen} rows before filters; "

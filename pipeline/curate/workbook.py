@@ -5,10 +5,11 @@ Writing (``vric export xlsx``): the rows and columns of the CSV export
 and ``outlet`` come first and what an analyst edits follows; ``id`` and
 ``version`` are kept, narrow. An "all" sheet, then one sheet per section of
 rules.yaml, each with a frozen header row, an auto-filter, a drop-down for
-``status`` and ``section``, linked URLs, and state-media rows shaded. Every
-text is written as a string cell, so a title like ``=HYPERLINK(...)`` is shown
-as that text and never evaluated; the CSV's ``'`` prefix is not needed here.
-The workbook is streamed (openpyxl's write-only mode) and renamed into place.
+``status`` and ``section``, linked URLs, and state-media rows shaded (one
+conditional format on ``state_media`` per sheet). Every text is written as
+a string cell, so a title like ``=HYPERLINK(...)`` is shown as that text
+and never evaluated; the CSV's ``'`` prefix is not needed here. The
+workbook is streamed (openpyxl's write-only mode) and renamed into place.
 
 Reading (``vric import decisions FILE.xlsx``): every sheet whose first row has
 an ``id`` column is a table of decisions; other sheets (a blank one an
@@ -28,7 +29,8 @@ from typing import Any
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
+from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
@@ -37,6 +39,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from pipeline.curate.csvsafe import EXCEL_CELL_LIMIT, TRUNCATION_MARKER, Table, clean_name
 from pipeline.curate.export import (
     COLUMNS,
+    MAX_DATA_ROWS,
     ExportResult,
     export_row,
     output_error,
@@ -90,7 +93,17 @@ class _Sheet:
         self.ws.freeze_panes = "A2"
         self._drop_down("status", STATUSES, allow_blank=False)
         self._drop_down("section", sections, allow_blank=True)  # empty = automatic
+        self._shade_state_media()
+        self.url_index = SHEET_COLUMNS.index("url")
         self.ws.append([self._cell(name, font=_HEADER_FONT) for name in SHEET_COLUMNS])
+
+    def _shade_state_media(self) -> None:
+        """One conditional format for the sheet, not a fill per cell: as fast to
+        write as no shading, and it follows a row the analyst sorts or edits."""
+        flag = get_column_letter(SHEET_COLUMNS.index("state_media") + 1)
+        last = get_column_letter(len(SHEET_COLUMNS))
+        rule = FormulaRule(formula=[f'${flag}2="yes"'], fill=_STATE_FILL)
+        self.ws.conditional_formatting.add(f"A2:{last}{_LAST_ROW}", rule)
 
     def _drop_down(self, column: str, values: Sequence[str], *, allow_blank: bool) -> None:
         formula = '"' + ",".join(values) + '"'
@@ -103,34 +116,62 @@ class _Sheet:
         dv.add(f"{letter}2:{letter}{_LAST_ROW}")
         self.ws.data_validations.append(dv)
 
-    def _cell(self, value: Any, *, font: Font | None = None, fill: Any = None) -> Any:
+    def _cell(self, value: Any, *, font: Font | None = None) -> Any:
+        """A value as openpyxl takes it; a cell object only where one is needed
+        (styled, or a string openpyxl would otherwise take for a formula or an
+        error code): plain values cost a fraction of styled cells."""
         if isinstance(value, bool):
-            value = "yes" if value else "no"
-        c = WriteOnlyCell(self.ws, value=_text(value) if isinstance(value, str) else value)
-        if isinstance(value, str):
-            c.data_type = "s"  # a string, even when it looks like =formula or #N/A
+            return "yes" if value else "no"
+        if not isinstance(value, str):
+            return value
+        text = _text(value)
+        if font is None and not text.startswith("=") and text not in ERROR_CODES:
+            return text
+        c = WriteOnlyCell(self.ws, value=text)
+        c.data_type = "s"  # a string, even when it looks like =formula or #N/A
         if font is not None:
             c.font = font
-        if fill is not None:
-            c.fill = fill
         return c
 
-    def append(self, values: dict[str, Any], *, shaded: bool) -> None:
-        fill = _STATE_FILL if shaded else None
-        cells = []
-        for name in SHEET_COLUMNS:
-            value = values[name]
-            link = name == "url" and isinstance(value, str) and value.startswith(_SCHEMES)
-            c = self._cell(value, font=_LINK_FONT if link else None, fill=fill)
-            if link:
-                c.hyperlink = value
-            cells.append(c)
+    def append(self, values: dict[str, Any]) -> None:
+        cells = [self._cell(values[name]) for name in SHEET_COLUMNS]
+        url = values["url"]
+        if isinstance(url, str) and url.startswith(_SCHEMES):
+            link = self._cell(url, font=_LINK_FONT)
+            link.hyperlink = url
+            cells[self.url_index] = link
         self.ws.append(cells)
         self.rows += 1
 
     def finish(self) -> None:
         last = get_column_letter(len(SHEET_COLUMNS))
         self.ws.auto_filter.ref = f"A1:{last}{self.rows + 1}"
+
+
+class _Sheets:
+    """The sheets by key ("all", each section); a sheet that reaches Excel's row
+    limit continues in ``NAME (2)``, ``NAME (3)``... (the import reads them all)."""
+
+    def __init__(self, wb: Any, sections: Sequence[str], max_rows: int) -> None:
+        self.wb, self.sections, self.max_rows = wb, sections, max_rows
+        titles = {ALL_SHEET: ALL_SHEET, **{s: sheet_title(s) for s in sections}}
+        self.titles = titles
+        self.open = {key: _Sheet(wb, title, sections) for key, title in titles.items()}
+        self.done: list[_Sheet] = []
+        self.parts = dict.fromkeys(titles, 1)
+
+    def append(self, key: str, values: dict[str, Any]) -> None:
+        sheet = self.open[key]
+        if sheet.rows >= self.max_rows:
+            self.done.append(sheet)
+            self.parts[key] += 1
+            title = f"{self.titles[key][:25]} ({self.parts[key]})"
+            sheet = self.open[key] = _Sheet(self.wb, title, self.sections)
+        sheet.append(values)
+
+    def finish(self) -> None:
+        for sheet in (*self.done, *self.open.values()):
+            sheet.finish()
 
 
 def write_workbook(
@@ -140,25 +181,24 @@ def write_workbook(
     sections: Sequence[str],
     registry: Any = None,
     flt: ExportFilter | None = None,
+    max_rows: int = MAX_DATA_ROWS,
 ) -> ExportResult:
     """Stream collapsed rows into the workbook; atomically (temp file, rename)."""
     counter = FilterCounter(flt or ExportFilter())
     outlets = OutletCache(registry)
     wb = Workbook(write_only=True)
-    sheets = {ALL_SHEET: _Sheet(wb, ALL_SHEET, sections)}
-    sheets.update({s: _Sheet(wb, sheet_title(s), sections) for s in sections})
+    sheets = _Sheets(wb, sections, max_rows)
     written = 0
     for head, also in rows:
         if not counter.accepts(head):
             continue
         row = export_row(head, also, outlets)
         values = dict(zip(COLUMNS, row_values(row), strict=True))
-        sheets[ALL_SHEET].append(values, shaded=head.state_media)
+        sheets.append(ALL_SHEET, values)
         if row.section is not None and row.section in sections:
-            sheets[row.section].append(values, shaded=head.state_media)
+            sheets.append(row.section, values)
         written += 1
-    for sheet in sheets.values():
-        sheet.finish()
+    sheets.finish()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with atomic_file(path) as fh:

@@ -17,7 +17,7 @@ from pipeline.store.base import StoreBase
 from pipeline.store.schema import articles, decisions, entries, feeds, tags
 
 BATCH = 500
-LEAD_CHARS = 1500  # the start of the text: the digest's summary when there is no description
+LEAD_CHARS = 800  # the start of the text: the digest's summary when there is no description
 
 # The articles columns an ArticleView is read from (also by store.curation).
 VIEW_COLUMNS = [

@@ -127,6 +127,10 @@ entries = Table(
     Index("ix_entries_state_next_attempt", "state", "next_attempt"),
 )
 
+# The review queue's filters and sorts, covered by one index (migration 0011 says why).
+QUEUE_INDEX = ("period", "relevant", "score", "published_at", "decision_version", "state_media",
+               "is_opinion", "language", "section", "outlet", "domain", "id")  # fmt: skip
+
 articles = Table(
     "articles",
     metadata,
@@ -178,8 +182,7 @@ articles = Table(
     # the story across outlets (pipeline/article/stories.py) and why the article is in it
     Column("story_id", Integer, index=True),  # stories.id (no foreign key: see 0012)
     Column("story_reason", Text),
-    # The review queue's filter and default sort (migration 0011).
-    Index("ix_articles_period_relevant_score", "period", "relevant", "score"),
+    Index("ix_articles_queue", *QUEUE_INDEX),
 )
 # Full-text search over title and text (migration 0011), outside this metadata
 # because it differs per backend: SQLite has the FTS5 table ``articles_fts``
@@ -233,6 +236,7 @@ tags = Table(
     Column("detail", JSON),
     Column("rules_version", String(64), nullable=False),
     UniqueConstraint("article_id", "kind", "name"),
+    Index("ix_tags_kind_name", "kind", "name", "article_id"),  # queue filters (0011)
 )
 
 decisions = Table(

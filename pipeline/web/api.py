@@ -21,6 +21,7 @@ from pipeline.store import DecisionChange, DecisionOutcome
 from pipeline.store.curation import STATUSES
 from pipeline.store.queue import QueueItem, QueueQuery
 from pipeline.web.app import Workbench
+from pipeline.web.meter import Decided
 
 logger = logging.getLogger(__name__)
 MAX_PER_PAGE = 200
@@ -182,9 +183,12 @@ def apply(wb: Workbench, request: Request, wanted: list[Wanted]) -> DecisionOutc
         DecisionChange(w.article_id, w.status, w.section, w.note, w.version, user, "web")
         for w in wanted
     ]
-    outcome = wb.store.decide(changes, now=wb.clock())
+    at = wb.clock()
+    outcome = wb.store.decide(changes, now=at)
     if outcome.applied:
-        wb.meters.invalidate()
+        wb.meters.decided([Decided(w.article_id, w.status, w.section, w.note, user, at,
+                                   outcome.applied[w.article_id])
+                           for w in wanted if w.article_id in outcome.applied])  # fmt: skip
         logger.info("decided", extra={"user": user, "items": sorted(outcome.applied)})
     return outcome
 
@@ -260,9 +264,10 @@ async def decision(wb: Workbench, request: Request) -> Response:
         return unprocessable(exc)
     from starlette.concurrency import run_in_threadpool
 
-    if not await run_in_threadpool(wb.store.article_states, [article_id]):
+    try:
+        outcome = await run_in_threadpool(apply, wb, request, [wanted])
+    except ValueError:  # store.decide: no such article (status and section are checked)
         return error("not_found", f"no item {article_id}", 404)
-    outcome = await run_in_threadpool(apply, wb, request, [wanted])
     if outcome.conflicts:
         c = outcome.conflicts[0]
         return error("conflict", "someone decided this item after you loaded it", 409,

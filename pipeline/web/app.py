@@ -32,7 +32,7 @@ from pipeline.errors import VricError
 from pipeline.periods import parse_period
 from pipeline.web import security
 from pipeline.web.guard import Guard, Principal, aware
-from pipeline.web.meter import Meter, MeterCache, meter_of, selection
+from pipeline.web.meter import MeterCache
 
 logger = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).parent / "static"
@@ -66,7 +66,7 @@ class Workbench:
         self.clock = clock
         self.sections = SectionMap.from_rules(config.rules)
         self.section_names = tuple(section_names(config.rules))
-        self.meters = MeterCache(self._meter, options.meter_ttl)
+        self.meters = MeterCache(store, config, options.meter_ttl)
         self.templates = Environment(
             loader=PackageLoader("pipeline.web", "templates"),
             autoescape=select_autoescape(default=True, default_for_string=True),
@@ -121,9 +121,15 @@ class Workbench:
             for p in self.store.periods_summary()
         ]  # fmt: skip
 
-    def _meter(self, period: str) -> Meter:
-        sel, cands = selection(self.store, self.config, period)
-        return meter_of(period, sel, cands)
+    def warm(self, periods: int = 2) -> None:
+        """Read the newest periods' meters now (seconds for a large period), so the
+        first analyst does not wait for them; run in a background thread."""
+        try:
+            for p in self.store.periods_summary()[-periods:]:
+                if self.valid_period(p["period"]):
+                    self.meters.get(p["period"])
+        except VricError as exc:
+            logger.warning("meter warm-up failed", extra={"error": str(exc)})
 
     @cached_property
     def compiled_rules(self) -> Any:

@@ -159,3 +159,12 @@ def test_export_xlsx_writes_the_workbook(store: Store, tmp_path: Path) -> None:
     assert f"1 rows written to {out}" in result.output
     wb = openpyxl.load_workbook(out)
     assert wb["all"].max_row == 2 and wb["china"].max_row == 2 and wb["russia"].max_row == 1
+
+
+def test_an_empty_period_says_so_without_blaming_a_filter(store: Store, tmp_path: Path) -> None:
+    out = tmp_path / "x.csv"
+    args = ["export", "csv", "--period", "2021-10", "-o", str(out)]
+    result = CliRunner().invoke(cli, args, env=_packaged_env(store, tmp_path))
+    assert result.exit_code == 0, result.output
+    assert "vric: the period has no row to export (no filter was given)" in result.output
+    assert out.read_bytes().decode("utf-8-sig").splitlines() == [",".join(COLUMNS)]

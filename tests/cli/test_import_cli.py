@@ -106,8 +106,10 @@ def test_a_fresh_export_after_someone_decided_imports_cleanly(store: Store, tmp_
     decide(store, a, "excluded", analyst="bob")
     fresh = _edit(_export(store, tmp_path, "x.csv"), {a: {"note": "de acuerdo"}},
                   tmp_path / "y.csv")  # fmt: skip
-    result = _run(store, tmp_path, "import", "decisions", str(fresh), "--analyst", "ana")
+    result = _run(store, tmp_path, "import", "decisions", str(fresh), "--analyst", "ana", "--json")
     assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["applied"] and doc["conflicts"] == [] and doc["totals"]["changed"] == 1
     assert _latest(store, a) == ("excluded", "de acuerdo", "ana")
 
 
@@ -145,6 +147,9 @@ def test_dry_run_shows_each_change_needs_no_name_and_writes_nothing(
     assert conflict["id"] == c and conflict["version"] == 1
     assert conflict["stored"]["status"] == "included" and conflict["stored"]["analyst"] == "bob"
     assert conflict["stored"]["version"] == 2
+    forced = _run(store, tmp_path, "import", "decisions", str(edited), "--dry-run", "--force")
+    assert forced.exit_code == 0 and "would override 1 later decision(s)" in forced.output
+    assert len(store.decisions_for_period(PERIOD)) == 2  # still nothing written
 
 
 def _no_login() -> str:

@@ -12,7 +12,8 @@ import openpyxl
 import pytest
 
 from pipeline.curate.decisions import ImportReport, import_decisions
-from pipeline.curate.workbook import SHEET_COLUMNS, export_workbook
+from pipeline.curate.export import period_rows
+from pipeline.curate.workbook import SHEET_COLUMNS, export_workbook, write_workbook
 from pipeline.errors import ImportRowsError
 from pipeline.store import Store
 from tests.curate.factory import NOW, PERIOD, SECTIONS, FakeRegistry, decide, save
@@ -80,8 +81,12 @@ def test_what_an_analyst_sees(store: Store, tmp_path: Path) -> None:
     assert note.value == "=1+1 no es fuente" and note.data_type == "s"
     url = ws.cell(_row_of(ws, a), _col(ws, "url"))
     assert url.hyperlink.target == "https://www.hispantv.com/noticias/1"
-    assert ws.cell(_row_of(ws, a), 1).fill.fgColor.rgb.endswith("FCE4D6")  # HispanTV: state
-    assert ws.cell(_row_of(ws, b), 1).fill.fill_type is None
+    (shading,) = ws.conditional_formatting  # state-media rows: HispanTV's, not Infobae's
+    flag = openpyxl.utils.get_column_letter(_col(ws, "state_media"))
+    assert str(shading.sqref).startswith("A2:") and shading.rules[0].formula == [f'${flag}2="yes"']
+    assert shading.rules[0].dxf.fill.fgColor.rgb.endswith("FCE4D6")
+    assert ws.cell(_row_of(ws, a), _col(ws, "state_media")).value == "yes"
+    assert ws.cell(_row_of(ws, b), _col(ws, "state_media")).value == "no"
     validations = ws.data_validations.dataValidation
     lists = {str(dv.sqref).split(":")[0][0]: dv.formula1 for dv in validations}
     assert lists["C"] == '"candidate,included,excluded"'
@@ -183,3 +188,22 @@ def test_a_workbook_given_as_csv_and_a_workbook_without_ids(store: Store, tmp_pa
     with pytest.raises(ImportRowsError) as err:
         _import(store, tmp_path / "otro.xlsx")
     assert "otro.xlsx: no sheet has an id column" in err.value.problems[0]
+
+
+def test_past_the_row_limit_a_sheet_continues_and_is_read_back(
+    store: Store, tmp_path: Path
+) -> None:
+    ids = [save(store, f"Rusia y Venezuela {i}", section="russia") for i in range(3)]
+    path = tmp_path / "x.xlsx"
+    rows = period_rows(store, PERIOD)
+    result = write_workbook(rows, path, sections=SECTIONS, registry=FakeRegistry(), max_rows=2)
+    assert result.rows == 3
+    wb = openpyxl.load_workbook(path)
+    assert [n for n in wb.sheetnames if n.startswith(("all", "russia"))] == [
+        "all", "russia", "all (2)", "russia (2)",
+    ]  # fmt: skip
+    assert (wb["all"].max_row, wb["all (2)"].max_row) == (3, 2)
+    _set(wb["all (2)"], ids[2], status="included")
+    _set(wb["russia (2)"], ids[2], status="included")
+    wb.save(path)
+    assert [p.row.article_id for p in _import(store, path).changed] == [ids[2]]

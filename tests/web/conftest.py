@@ -18,6 +18,7 @@ from pipeline import accounts
 from pipeline.store import Store
 from pipeline.web.app import WebOptions, create_app
 from tests.curate import factory
+from tests.fixtures.browser import browser  # noqa: F401  (the fixture, for test_browser)
 
 PASSWORD = "correct horse battery"
 XSS_TITLES = (  # RELIABILITY.md catalog 139/140: hostile titles must render as text
@@ -63,23 +64,30 @@ class Seeded:
 
 
 def seed(store: Store) -> Seeded:
+    day = factory.AUG.replace(day=2)  # spread over the period's weeks (the weekly chart)
+
+    def on(days: int) -> Any:
+        return day + timedelta(days=days)
+
     ids = {
         "rt": factory.save(store, "Rusia ofrece gas natural a Venezuela", outlet="ru_rt_es",
-                           score=9.0),
+                           score=9.0, published=on(1)),
         "sputnik": factory.save(store, "Sputnik: Rusia y Maduro firman acuerdo energético",
-                                outlet="ru_sputnik_mundo", score=8.0),
+                                outlet="ru_sputnik_mundo", score=8.0, published=on(8)),
         "infobae": factory.save(store, "Venezuela y Rusia amplían cooperación petrolera",
-                                outlet="int_infobae", score=7.0),
+                                outlet="int_infobae", score=7.0, published=on(9)),
         "xinhua": factory.save(store, "China y Venezuela estrechan lazos", outlet="cn_xinhua",
-                               actors=("china",), score=6.0),
+                               actors=("china",), score=6.0, published=on(16)),
         "elpais": factory.save(store, "El País: China invierte en Caracas", outlet="int_elpais",
-                               actors=("china",), score=5.0),
+                               actors=("china",), score=5.0, published=on(24)),
         "opinion": factory.save(store, "Opinión: la alianza con Moscú", outlet="int_infobae",
-                                score=4.0, is_opinion=True, opinion_reason="url: /opinion/"),
+                                score=4.0, is_opinion=True, opinion_reason="url: /opinion/",
+                                published=on(33)),
     }  # fmt: skip
     for i, title in enumerate(XSS_TITLES):
         ids[f"xss{i}"] = factory.save(store, title, outlet="co_eltiempo", score=1.0 + i / 10,
-                                      url=f"javascript:alert({i})//x{i}")  # fmt: skip
+                                      url=f"javascript:alert({i})//x{i}",
+                                      published=on(38 + 5 * i))  # fmt: skip
     for name, role in (("ana", "analyst"), ("eva", "editor"), ("vic", "viewer")):
         store.add_user(name, role, password_hash())
     return Seeded(ids)

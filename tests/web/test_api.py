@@ -205,3 +205,26 @@ def test_editor_builds_the_bundle_the_cron_job_would(
     direct = build_bundle(store, factory.config(), "2021-08", tmp_path / "direct",
                           now=factory.NOW, formats={"csv"})  # fmt: skip
     assert direct.manifest["removed"]["state_media_cap"]["ids"] == sorted(meter["would_drop"])
+
+
+def test_cached_meter_follows_web_decisions_exactly(
+    store: Any, seeded: Seeded, tmp_path: Any
+) -> None:
+    """With a long cache, a decision patches the cached candidates: the meter is
+    the one a fresh read of the period gives."""
+    from pipeline.web.app import WebOptions, create_app
+    from tests.web.conftest import login
+
+    app = create_app(store, factory.config(), WebOptions(meter_ttl=3600))
+    c = TestClient(app, base_url="http://127.0.0.1")
+    assert login(c, "ana").status_code == 303
+    c.headers["X-CSRF-Token"] = c.get("/api/session").json()["csrf_token"]
+    before = c.get("/api/periods/2021-08/meter").json()
+    assert _decide(c, seeded.ids["sputnik"], "included", 0, section="china").status_code == 200
+    assert _decide(c, seeded.ids["infobae"], "excluded", 0).status_code == 200
+    cached = c.get("/api/periods/2021-08/meter").json()
+    assert cached != before
+    fresh = TestClient(create_app(store, factory.config(), WebOptions(meter_ttl=0)))
+    assert login(fresh, "eva").status_code == 303
+    assert fresh.get("/api/periods/2021-08/meter").json() == cached
+    assert cached["would_drop"] == [seeded.ids["rt"], seeded.ids["xinhua"]]

@@ -48,7 +48,7 @@ _SENTENCE_END = re.compile(r"[.!?…][\"'’”»)\]]*(?=\s)")
 # "CIUDAD DE MÉXICO.- ": a place in capitals, an optional date and agency, a dash.
 _CAPS = "A-ZÁÀÂÃÄÇÉÈÊËÍÎÏÑÓÔÕÖÚÙÛÜ"
 _DATELINE = re.compile(
-    rf"^[{_CAPS}][{_CAPS}.'’ ]{{1,40}}?(?:,[^()\n.]{{1,25}})?(?:\s*\([^()\n]{{1,40}}\))?"
+    rf"^[{_CAPS}][{_CAPS}.'’/ ]{{1,40}}?(?:,[^()\n.]{{1,25}})?(?:\s*\([^()\n]{{1,40}}\))?"
     r"\s*(?:\.-|--|[-–—])\s+"
 )
 _TITLE_SEPARATORS = (" - ", " | ", " – ", " — ", " :: ")
@@ -197,7 +197,8 @@ def cut_summary(text: str | None, title: str = "", limit: int = SUMMARY_MAX) -> 
     """One or two sentences of ``text``, never more than ``limit`` characters.
 
     A description that merely repeats the title (aggregator feeds) gives "".
-    Without a sentence end in reach the text is cut at a word and ends in "…".
+    Without a sentence end in reach the text is cut at the last clause (", ")
+    in its last 40 %, else at a word, and ends in "…".
     """
     t = plain_text(text)
     if not t or _repeats(t, title):
@@ -205,6 +206,11 @@ def cut_summary(text: str | None, title: str = "", limit: int = SUMMARY_MAX) -> 
     ends = [e for e in sentence_ends(t)[:2] if e <= limit]
     if ends:
         return t[: ends[-1]]
+    if len(t) <= limit:
+        return t
+    clause = t[: limit - 1].rfind(", ")  # a long first sentence: end at a clause if one is near
+    if clause >= limit * 0.6:
+        return t[:clause].rstrip() + "…"
     return shorten(t, limit)
 
 
