@@ -65,6 +65,19 @@ def stories_group(ctx: click.Context, period: str | None, regroup: bool, as_json
     run_guarded(act)
 
 
+def regroup(store: Any, config: Any, periods: list[str]) -> None:
+    """Group these periods' stories again (after a re-tag changed what they rest on)."""
+    from pipeline.article.stories import regroup_period
+
+    settings = config.settings.stories
+    if not settings.enabled:
+        return
+    for period in periods:
+        with store.advisory_lock(f"stories:{period}", wait=True):
+            regroup_period(store, period, config.entity_matcher, settings, datetime.now(UTC))
+    click.echo(f"stories grouped again for {len(periods)} period(s)", err=True)
+
+
 def _story_doc(story: Any) -> dict[str, Any]:
     return {
         "id": story.id,

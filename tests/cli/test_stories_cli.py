@@ -74,3 +74,19 @@ def test_usage_errors_exit_2(store: Store, tmp_path: Path) -> None:
     assert code == 2 and "does not start a period" in out
     code, out = _run(store, tmp_path, "stories")
     assert code == 2 and "--period is required" in out
+
+
+def test_a_retag_groups_the_stories_again(store: Store, tmp_path: Path) -> None:
+    lead = (
+        "El Tribunal Constitucional de Cabo Verde rechazó el recurso de Alex Saab, señalado "
+        "como testaferro de Nicolás Maduro, y allana su extradición desde Caracas, Venezuela."
+    )
+    ids = [
+        save(store, title, outlet=outlet, published=AUG + timedelta(hours=i), text=lead,
+             actors=(), countries=(), relevant=False, rules_version="old")
+        for i, (outlet, title) in enumerate(TITLES.items())
+    ]  # fmt: skip
+    code, out = _run(store, tmp_path, "retag", "--period", PERIOD)
+    assert code == 0 and "stories grouped again for 1 period(s)" in out, out
+    code, out = _run(store, tmp_path, "stories", "--period", PERIOD, "--json")
+    assert code == 0 and [m["id"] for m in json.loads(out)[0]["members"]] == ids
