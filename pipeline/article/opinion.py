@@ -220,14 +220,16 @@ TEXT_CUES: Final = (
         r"lamentable|deplorable|indignante|escandalos[oa]|farsa|humillante|nefast[oa]|grotesc[oa]|"
         r"rid[ií]cul[oa]|delirante|hipocres[ií]a|c[ií]nic[oa]|cinismo|demagogia|mezquin[oa]|"
         r"disparate|fal[aá]z|pat[eé]tic[oa]|tiran[ií]a|despotismo|enajenaci[oó]n|posverdad|"
-        r"maniqueísmo|astucia|idealizaci[oó]n|no es ahorro|ficticios?|incompetencia)\b",
+        r"maniqueísmo|astucia|idealizaci[oó]n|no es ahorro|ficticios?|incompetencia|"
+        r"irresponsable|desprop[oó]sito|hip[oó]crita|mentiras?|desastros[oa])\b",
         pt=r"\b(?:vergonha|vergonhos[oa]|inaceit[aá]vel|inadmiss[ií]vel|absurd[oa]|lament[aá]vel|"
         r"deplor[aá]vel|escandalos[oa]|farsa|rid[ií]cul[oa]|c[ií]nic[oa]|cinismo|demagogia|"
         r"hipocrisia|retrocesso|desastros[oa]|pat[eé]tic[oa]|panos quentes|vista grossa|falha|"
-        r"erro|estranho conceito)\b",
+        r"erro|estranho conceito|hip[oó]crita|irrespons[aá]vel|mentiras?|incompet[eê]ncia)\b",
         en=r"\b(?:shameful|disgrace|disgraceful|absurd|outrageous|mockery|farce|unacceptable|"
         r"disastrous|cynical|hypocrisy|reckless|naive|misguided|folly|quiet death|worst abusers|"
-        r"glaring|blatant|hemorrhaging|wakeup call|wake-up call|gamble)\b",
+        r"glaring|blatant|hemorrhaging|wakeup call|wake-up call|gamble|"
+        r"hypocritical|irresponsible|nonsense|incompetence)\b",
     ),
     _cue("question", 0.6, 3, flags=0, es=r"\?", pt=r"\?", en=r"\?"),
     _cue("exclamation", 0.4, 2, flags=0, es=r"!", pt=r"!", en=r"!"),

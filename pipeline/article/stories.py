@@ -42,8 +42,8 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from itertools import combinations
+from datetime import datetime, timedelta
+from functools import cached_property
 from typing import TYPE_CHECKING, Protocol
 
 from rapidfuzz import fuzz
@@ -93,6 +93,11 @@ class StoryItem:
     cluster_key: int  # the cluster id, or the article's own id
     split: bool = False  # an analyst split it off its story: it stands alone
     title_tokens: str = ""  # the title as compared (see :func:`title_form`)
+
+    @cached_property
+    def named(self) -> frozenset[str]:
+        """The rules.yaml entities among :attr:`entities`."""
+        return frozenset(e for e in self.entities if e.startswith(ENTITY_PREFIX))
 
 
 @dataclass(frozen=True)
@@ -182,9 +187,13 @@ def score_pair(
     shared = a.entities & b.entities
     if len(shared) < settings.min_shared or not any(s.startswith(ENTITY_PREFIX) for s in shared):
         return None
-    named_a, named_b = _named(a.entities), _named(b.entities)
-    union = sum(weights.get(e, 0.0) for e in named_a | named_b)
-    overlap = sum(weights.get(e, 0.0) for e in named_a & named_b) / (union or 1.0)
+    named_a, named_b = a.named, b.named
+    common = sum(weights.get(e, 0.0) for e in named_a & named_b)
+    union = _weight(a, weights) + _weight(b, weights) - common
+    overlap = common / (union or 1.0)
+    # The best the title can add: skip the (costly) similarity when even a perfect one fails.
+    if settings.entity_weight * overlap + (1 - settings.entity_weight) < settings.min_score:
+        return None
     title = fuzz.WRatio(a.title_tokens, b.title_tokens) / 100
     score = settings.entity_weight * overlap + (1 - settings.entity_weight) * title
     if score < settings.min_score:
@@ -193,30 +202,39 @@ def score_pair(
     return Link(min(a.id, b.id), max(a.id, b.id), tuple(ordered), title, score, days)
 
 
-def _named(entities: frozenset[str]) -> frozenset[str]:
-    return frozenset(e for e in entities if e.startswith(ENTITY_PREFIX))
+def _weight(item: StoryItem, weights: Mapping[str, float]) -> float:
+    return sum(weights.get(e, 0.0) for e in item.named)
 
 
 def candidate_pairs(
     items: Sequence[StoryItem], settings: StoriesSettings
 ) -> Iterable[tuple[StoryItem, StoryItem]]:
-    """Pairs sharing a named entity that is not in more than ``max_df`` of the items
-    (nor in more than 10 when that is more)."""
+    """Pairs within the window sharing a named entity that is not in more than
+    ``max_df`` of the items (nor in more than 10 when that is more).
+
+    Each entity's items are walked in time order, so a common entity costs
+    pairs within the window only, not every pair of the period.
+    """
     by_entity: dict[str, list[StoryItem]] = defaultdict(list)
     for item in items:
         for e in item.entities:
             if e.startswith(ENTITY_PREFIX):
                 by_entity[e].append(item)
     limit = max(MIN_DF_LIMIT, math.ceil(settings.max_df * len(items)))
+    window = timedelta(days=settings.window_days)
     seen: set[tuple[int, int]] = set()
     for e in sorted(by_entity):
-        group = by_entity[e]
+        group = sorted(by_entity[e], key=lambda i: (i.published_at, i.id))
         if len(group) > limit:
             continue
-        for a, b in combinations(sorted(group, key=lambda i: i.id), 2):
-            if (a.id, b.id) not in seen:
-                seen.add((a.id, b.id))
-                yield a, b
+        for n, a in enumerate(group):
+            for b in group[n + 1 :]:
+                if b.published_at - a.published_at > window:
+                    break
+                key = (min(a.id, b.id), max(a.id, b.id))
+                if key not in seen:
+                    seen.add(key)
+                    yield (a, b) if a.id < b.id else (b, a)
 
 
 class _Units:

@@ -77,6 +77,8 @@ class ArticleStages(Protocol):
         keep: Callable[[ArticleRecord], str | None] | None = None,
     ) -> None: ...
 
+    def group_stories(self, report: CycleReport) -> None: ...
+
 
 class FeedParser(Protocol):
     def parse(
@@ -465,6 +467,7 @@ class Backfill:
         else:
             if self.store.queued_backfill_entries([feed_id], self.clock(), 1, window):
                 self.report.max_pages_reached = True
+        self.stages.group_stories(report)  # the period's stories take in what was stored
         tally.stored += report.articles_new
         tally.linked += report.articles_linked
         tally.skipped.update(report.skipped)

@@ -50,8 +50,10 @@ def stories_group(ctx: click.Context, period: str | None, regroup: bool, as_json
             with store.advisory_lock(f"stories:{period}", wait=True):
                 regroup_period(store, period, config.entity_matcher, settings, datetime.now(UTC))
         stories = store.stories(period)
+        splits = store.story_splits(period)
         if as_json:
-            echo_json([_story_doc(s) for s in stories])
+            echo_json({"period": period, "stories": [_story_doc(s) for s in stories],
+                       "splits": [_split_doc(x) for x in splits]})  # fmt: skip
             return
         rows = [
             {"story": s.id, "article": m.article_id, "published": m.published_at,
@@ -61,8 +63,32 @@ def stories_group(ctx: click.Context, period: str | None, regroup: bool, as_json
         cols = ["story", "article", "published", "outlet", "lang", "title", "why"]
         count = f"{len(stories)} {'story' if len(stories) == 1 else 'stories'}"
         print_table(cols, rows, title=f"{count} in {period}")
+        for x in splits:  # the audit trail: who took what out of which story
+            click.echo(f"split: #{x.article_id} left story {x.story_id} "
+                       f"({x.split_at:%Y-%m-%d %H:%M}, {printable(x.analyst)})"
+                       + (f": {printable(x.note)}" if x.note else ""))  # fmt: skip
 
     run_guarded(act)
+
+
+def regroup(store: Any, config: Any, periods: list[str]) -> None:
+    """Group these periods' stories again (after a re-tag changed what they rest on)."""
+    from pipeline.article.stories import regroup_period
+
+    settings = config.settings.stories
+    if not settings.enabled:
+        return
+    for period in periods:
+        with store.advisory_lock(f"stories:{period}", wait=True):
+            regroup_period(store, period, config.entity_matcher, settings, datetime.now(UTC))
+    click.echo(f"stories grouped again for {len(periods)} period(s)", err=True)
+
+
+def _split_doc(split: Any) -> dict[str, Any]:
+    return {
+        "article": split.article_id, "story": split.story_id, "members": list(split.members),
+        "analyst": split.analyst, "note": split.note, "split_at": split.split_at.isoformat(),
+    }  # fmt: skip
 
 
 def _story_doc(story: Any) -> dict[str, Any]:
@@ -104,11 +130,7 @@ def split_command(article_id: int, analyst: str | None, note: str | None, as_jso
         except LookupError as exc:
             fail(str(exc), EXIT_CONFIG)
         if as_json:
-            echo_json(
-                {"article": split.article_id, "story": split.story_id,
-                 "members": list(split.members), "analyst": split.analyst, "note": split.note,
-                 "split_at": split.split_at.isoformat()}
-            )  # fmt: skip
+            echo_json(_split_doc(split))
             return
         others = ", ".join(f"#{m}" for m in split.members if m != article_id)
         click.echo(

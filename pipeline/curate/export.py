@@ -163,6 +163,8 @@ COLUMN_SPECS: tuple[Column, ...] = (
     Column("feeds", lambda r: ",".join(r.a.feeds)),
     Column("analyst", _analyst),
     Column("version", lambda r: r.a.version),  # the decision revision the import checks
+    Column("story", lambda r: r.a.story_id),  # the story across outlets (pipeline.article.stories)
+    Column("also_reported_by", lambda r: ", ".join(r.a.reported_by)),
 )
 COLUMNS = tuple(c.name for c in COLUMN_SPECS)
 

@@ -42,6 +42,7 @@ __all__ = [
     "MIN_TEXT_CHARS",
     "BodyChoice",
     "ExtractorPool",
+    "PendingPage",
     "choose_body",
     "extract_page",
     "extract_task",
@@ -172,6 +173,19 @@ _FAILED_BY_OUTCOME: Final = {"timeout": "extract_timeout"}
 PageTask = Callable[[bytes, str, str | None], ExtractedPage]
 
 
+class PendingPage:
+    """A page handed to the pool; :meth:`page` waits for its extraction."""
+
+    def __init__(self, url: str, task: isolation.Pending[ExtractedPage]) -> None:
+        self._url, self._task = url, task
+
+    def done(self) -> bool:
+        return self._task.done()
+
+    def page(self) -> ExtractedPage:
+        return _to_page(self._task.outcome(), self._url)
+
+
 class ExtractorPool:
     """:func:`extract_page` in pool processes with a per-page deadline.
 
@@ -192,7 +206,7 @@ class ExtractorPool:
         task: PageTask = extract_task,
     ) -> None:
         self._task = task
-        self._window = processes * 4
+        self.window = processes * 4  # pages in flight that keep every process busy
         self._pool = isolation.DeadlinePool(
             processes,
             deadline_s=deadline_s,
@@ -203,6 +217,10 @@ class ExtractorPool:
     def extract(self, body: bytes, url: str, content_type: str | None = None) -> ExtractedPage:
         return _to_page(self._pool.run(self._task, body, url, content_type), url)
 
+    def submit(self, body: bytes, url: str, content_type: str | None = None) -> PendingPage:
+        """Start extracting one page; the caller streams pages in as they arrive."""
+        return PendingPage(url, self._pool.submit(self._task, body, url, content_type))
+
     def map(
         self, pages: Iterable[tuple[bytes, str] | tuple[bytes, str, str | None]]
     ) -> Iterator[ExtractedPage]:
@@ -211,20 +229,14 @@ class ExtractorPool:
         Items are ``(body, url)`` or ``(body, url, content_type)``; at most four
         pages per process are in flight, so a long iterable is not read ahead.
         """
-        pending: deque[tuple[str, Any]] = deque()
+        pending: deque[PendingPage] = deque()
         for page in pages:
-            body, url = page[0], page[1]
             content_type = page[2] if len(page) > 2 else None
-            pending.append((url, self._pool.submit(self._task, body, url, content_type)))
-            if len(pending) >= self._window:
-                yield self._collect(pending.popleft())
+            pending.append(self.submit(page[0], page[1], content_type))
+            if len(pending) >= self.window:
+                yield pending.popleft().page()
         while pending:
-            yield self._collect(pending.popleft())
-
-    @staticmethod
-    def _collect(item: tuple[str, Any]) -> ExtractedPage:
-        url, task = item
-        return _to_page(task.outcome(), url)
+            yield pending.popleft().page()
 
     def close(self) -> None:
         self._pool.close()

@@ -1,6 +1,12 @@
 """The article stage of a cycle: queued entries → fetched, extracted,
 assembled, deduplicated and stored articles.
 
+Pages stream: each page goes to the extractor pool as soon as its fetch
+completes, and each extracted page is assembled and stored (one transaction
+per article) while later pages are still being fetched and extracted, so the
+pool processes never wait for the whole batch and the main process never
+waits for the whole batch's extraction.
+
 Entries that share an article URL are one page: fetched once, one article,
 every entry linked to it. What counts as a duplicate is
 :func:`pipeline.article.duplicates.duplicate_probes`; which failures are
@@ -12,8 +18,8 @@ near-duplicate syndication rule is
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections import defaultdict, deque
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime
 
@@ -23,7 +29,7 @@ from pipeline.article.duplicates import ClusterIndex
 from pipeline.article.urls import is_fetchable_scheme
 from pipeline.config import Config
 from pipeline.crashpoints import crashpoint
-from pipeline.extract import ExtractorPool
+from pipeline.extract import ExtractorPool, PendingPage
 from pipeline.fetch import FetchRequest, HttpClient
 from pipeline.ingest.ports import IngestStore
 from pipeline.ingest.report import CycleReport
@@ -91,6 +97,17 @@ class ClusterState:
             self.index.add(article_id, record.minhash, record.cluster_id or article_id)
 
 
+def _outcome(
+    request: FetchRequest, result: FetchResult, job: PendingPage | None, at: datetime
+) -> tuple[FetchRequest, FetchResult, PageOutcome]:
+    if job is None:
+        code = result.error_code or "empty_body"
+        return request, result, PageOutcome(result.final_url or result.url, None, code, None, at)
+    page = job.page()
+    failure = None if page.status == "ok" else page.status
+    return request, result, PageOutcome(result.final_url, page, failure, result.body, at)
+
+
 class ArticleProcessor:
     def __init__(
         self,
@@ -143,33 +160,38 @@ class ArticleProcessor:
     ) -> None:
         clusters = self._clusters()
         requests = [FetchRequest(url=g[0].url, kind="page", key=g) for g in groups]
-        fetched = list(self.client.fetch_many(requests))
-        crashpoint("after_page_fetch")
-        outcomes = self._extract_all(fetched)
-        for (request, result), outcome in zip(fetched, outcomes, strict=True):
+        for request, result, outcome in self._pages(self.client.fetch_many(requests)):
             group: list[EntryRow] = request.key
             if self._retry_later(group, result, report):
                 continue
             self._store(group, outcome, clusters, report, keep)
 
-    def _extract_all(self, fetched: list[tuple[FetchRequest, FetchResult]]) -> list[PageOutcome]:
-        jobs = [
-            (r.body or b"", r.final_url, r.headers.get("content-type"))
-            for _, r in fetched
-            if r.ok and r.body
-        ]
-        pages = iter(self.extractor.map(jobs))
-        now = self.clock()
-        outcomes = []
-        for _, result in fetched:
+    def _pages(
+        self, fetched: Iterator[tuple[FetchRequest, FetchResult]]
+    ) -> Iterator[tuple[FetchRequest, FetchResult, PageOutcome]]:
+        """Each fetched page with its extraction, in the order the fetches completed.
+
+        A page is handed to the pool the moment it arrives; one comes back as
+        soon as it and every page before it are done, or when the pool has a
+        full window in flight.
+        """
+        Waiting = tuple[FetchRequest, FetchResult, PendingPage | None, datetime]
+        pending: deque[Waiting] = deque()
+        for request, result in fetched:
+            crashpoint("after_page_fetch")
+            job = None
             if result.ok and result.body:
-                page = next(pages)
-                failure = None if page.status == "ok" else page.status
-                outcomes.append(PageOutcome(result.final_url, page, failure, result.body, now))
-            else:
-                code = result.error_code or "empty_body"
-                outcomes.append(PageOutcome(result.final_url or result.url, None, code, None, now))
-        return outcomes
+                ctype = result.headers.get("content-type")
+                job = self.extractor.submit(result.body, result.final_url, ctype)
+            pending.append((request, result, job, self.clock()))
+            while pending and (
+                len(pending) > self.extractor.window
+                or pending[0][2] is None
+                or pending[0][2].done()
+            ):
+                yield _outcome(*pending.popleft())
+        while pending:
+            yield _outcome(*pending.popleft())
 
     def _retry_later(self, group: list[EntryRow], result: FetchResult, report: CycleReport) -> bool:
         """Whether the page failed in a way worth another try (then it is rescheduled)."""

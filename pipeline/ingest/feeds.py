@@ -1,5 +1,7 @@
 """The feed stage of a cycle: fetch → parse → entry identity → store.
 
+Feeds stream: a body is handed to the parser pool as soon as its fetch
+completes, and the feeds are stored in arrival order as their parses finish.
 Each feed's outcome (its new fetch state, and its new entries) is committed
 in one transaction, so a crash between the two can never make the next 304
 hide entries. What a failure does to a feed's schedule is
@@ -11,8 +13,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import random
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import replace
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from pipeline.article.identity import entry_keys
@@ -22,7 +25,7 @@ from pipeline.crashpoints import crashpoint
 from pipeline.fetch import FetchRequest, HttpClient
 from pipeline.ingest.ports import IngestStore
 from pipeline.ingest.report import CycleReport
-from pipeline.parse import ParserPool
+from pipeline.parse import ParserPool, PendingParse
 from pipeline.sources import health
 from pipeline.types import ConfiguredFeed, FeedRow, FeedUpdate, FetchResult, NewEntry, ParsedFeed
 
@@ -55,6 +58,26 @@ def partial_warning(warnings: Iterable[str]) -> str | None:
     return None
 
 
+# Feeds in flight between fetch and store: enough to keep the parser pool
+# busy while the main process stores the feeds ahead of them.
+PARSE_WINDOW = 8
+
+
+@dataclass
+class _Polled:
+    """A fetched feed on its way to the store: its outcome, or its parse job."""
+
+    feed: FeedRow
+    result: FetchResult
+    now: datetime
+    done: tuple[FeedUpdate, list[NewEntry]] | None = None
+    body_hash: str = ""
+    job: PendingParse | None = None
+
+    def ready(self) -> bool:
+        return self.job is None or self.job.done()
+
+
 class FeedPoller:
     def __init__(
         self,
@@ -70,12 +93,11 @@ class FeedPoller:
         self.specs = {spec.id: spec for spec in config.feeds.feeds}
 
     def poll(self, report: CycleReport, feeds: Sequence[FeedRow]) -> None:
+        """Fetch, parse and store ``feeds``, streaming: a body goes to the parser
+        pool as soon as it arrives, and each feed is stored (one transaction)
+        once it and the feeds that arrived before it are parsed."""
         requests = [self._request(f) for f in feeds]
-        for request, result in self.client.fetch_many(requests):
-            feed: FeedRow = request.key
-            crashpoint("after_feed_fetch")
-            report.feeds_polled += 1
-            update, new = self.outcome(feed, result, report)
+        for feed, update, new in self._outcomes(self.client.fetch_many(requests), report):
             crashpoint("after_feed_parse")
             added = self.store.record_feed_fetch(feed.id, update, new)
             crashpoint("after_feed_commit")
@@ -90,6 +112,40 @@ class FeedPoller:
                        "ok": report.feeds_ok, "unchanged": report.feeds_unchanged,
                        "failed": report.feeds_failed, "errors": dict(report.errors)},
             )  # fmt: skip
+
+    def _outcomes(
+        self, fetched: Iterator[tuple[FetchRequest, FetchResult]], report: CycleReport
+    ) -> Iterator[tuple[FeedRow, FeedUpdate, list[NewEntry]]]:
+        pending: deque[_Polled] = deque()
+        window = PARSE_WINDOW
+        for request, result in fetched:
+            crashpoint("after_feed_fetch")
+            report.feeds_polled += 1
+            pending.append(self._start(request.key, result, report))
+            while pending and (len(pending) > window or pending[0].ready()):
+                yield self._finish(pending.popleft(), report)
+        while pending:
+            yield self._finish(pending.popleft(), report)
+
+    def _start(self, feed: FeedRow, result: FetchResult, report: CycleReport) -> _Polled:
+        """A failed or unchanged feed has its outcome at once; a changed one is parsing."""
+        now = self.clock()
+        body_hash = hashlib.sha256(result.body or b"").hexdigest()
+        if not result.ok or result.not_modified or feed.body_hash == body_hash:
+            return _Polled(feed, result, now, done=self.outcome(feed, result, report))
+        job = self.parser.submit(result.body or b"", result.headers, result.final_url,
+                                 max_items=self._max_items(feed), now=now)  # fmt: skip
+        return _Polled(feed, result, now, body_hash=body_hash, job=job)
+
+    def _finish(
+        self, polled: _Polled, report: CycleReport
+    ) -> tuple[FeedRow, FeedUpdate, list[NewEntry]]:
+        if polled.done is not None:
+            return polled.feed, *polled.done
+        assert polled.job is not None
+        update, new = self.parsed(polled.feed, polled.result, polled.body_hash,
+                                  polled.job.result(), report, polled.now)  # fmt: skip
+        return polled.feed, update, new
 
     def _request(self, feed: FeedRow) -> FetchRequest:
         spec = self.specs.get(feed.key)

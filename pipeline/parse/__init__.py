@@ -144,6 +144,9 @@ class PendingParse:
     def __init__(self, pending: isolation.Pending[ParsedFeed], base_url: str, deadline_s: float):
         self._pending, self.base_url, self._deadline_s = pending, base_url, deadline_s
 
+    def done(self) -> bool:
+        return self._pending.done()
+
     def add_done_callback(self, fn: Callable[[PendingParse], object]) -> None:
         """Call ``fn(self)`` (in a pool thread) once the result is ready."""
         self._pending.add_done_callback(lambda _: fn(self))

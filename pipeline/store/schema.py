@@ -129,7 +129,7 @@ entries = Table(
 
 # The review queue's filters and sorts, covered by one index (migration 0011 says why).
 QUEUE_INDEX = ("period", "relevant", "score", "published_at", "decision_version", "state_media",
-               "is_opinion", "language", "section", "outlet", "domain")  # fmt: skip
+               "is_opinion", "language", "section", "outlet", "domain", "id")  # fmt: skip
 
 articles = Table(
     "articles",
@@ -236,6 +236,7 @@ tags = Table(
     Column("detail", JSON),
     Column("rules_version", String(64), nullable=False),
     UniqueConstraint("article_id", "kind", "name"),
+    Index("ix_tags_kind_name", "kind", "name", "article_id"),  # queue filters (0011)
 )
 
 decisions = Table(

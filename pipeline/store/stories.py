@@ -20,10 +20,9 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from pipeline.store.base import StoreBase
+from pipeline.store.reading import LEAD_CHARS
 from pipeline.store.schema import articles, stories, story_splits, tags
 from pipeline.types import StoryGroup
-
-LEAD_CHARS = 1500  # what grouping reads of the text (pipeline.article.stories.LEAD_CHARS)
 
 
 @dataclass(frozen=True)

@@ -264,9 +264,10 @@ async def decision(wb: Workbench, request: Request) -> Response:
         return unprocessable(exc)
     from starlette.concurrency import run_in_threadpool
 
-    if not await run_in_threadpool(wb.store.article_states, [article_id]):
+    try:
+        outcome = await run_in_threadpool(apply, wb, request, [wanted])
+    except ValueError:  # store.decide: no such article (status and section are checked)
         return error("not_found", f"no item {article_id}", 404)
-    outcome = await run_in_threadpool(apply, wb, request, [wanted])
     if outcome.conflicts:
         c = outcome.conflicts[0]
         return error("conflict", "someone decided this item after you loaded it", 409,

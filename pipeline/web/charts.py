@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from xml.sax.saxutils import escape
 
+from pipeline.curate.bundle.compose import FeedHealth, feed_health
 from pipeline.web.app import Workbench
 from pipeline.web.meter import Meter
 
@@ -13,12 +14,15 @@ W, H = 640, 220
 
 
 def render(wb: Workbench, period: str, name: str) -> str | None:
-    meter = wb.meters.get(period)
     labels = {s.name: s.label for s in wb.sections.sections}
     if name == "weeks":
-        return weeks_chart(meter, [s.name for s in wb.sections.sections], labels)
+        return weeks_chart(wb.meters.weekly(period), [s.name for s in wb.sections.sections],
+                           labels)  # fmt: skip
     if name == "state":
-        return state_chart(meter)
+        return state_chart(wb.meters.get(period))
+    if name == "feeds":
+        feeds, _ = wb.store.coverage(period)
+        return feeds_chart(feed_health([(f.state, f.enabled) for f in feeds]))
     return None
 
 
@@ -32,10 +36,11 @@ def _svg(width: int, height: int, title: str, body: list[str]) -> str:
     )
 
 
-def weeks_chart(meter: Meter, order: list[str], labels: dict[str, str]) -> str:
+def weeks_chart(weekly: dict[str, dict[str, int]], order: list[str],
+                labels: dict[str, str]) -> str:  # fmt: skip
     """Stacked bars: the period's candidates per week, coloured by section."""
-    weeks = list(meter.weekly)
-    top = max((sum(v.values()) for v in meter.weekly.values()), default=0) or 1
+    weeks = list(weekly)
+    top = max((sum(v.values()) for v in weekly.values()), default=0) or 1
     left, bottom, legend_w = 36, 24, 190
     plot_w, plot_h = W - left - legend_w - 10, H - bottom - 12
     bar = plot_w / max(len(weeks), 1)
@@ -47,7 +52,7 @@ def weeks_chart(meter: Meter, order: list[str], labels: dict[str, str]) -> str:
         y = float(12 + plot_h)
         x = left + i * bar + bar * 0.15
         for j, section in enumerate(order):
-            n = meter.weekly[week].get(section, 0)
+            n = weekly[week].get(section, 0)
             if not n:
                 continue
             h = plot_h * n / top
@@ -91,3 +96,21 @@ def state_chart(meter: Meter) -> str:
         f"({meter.state_items}); the cap would drop {len(meter.would_drop)}</text>",
     ]
     return _svg(w, h, "State-media share of the bundle", body)
+
+
+def feeds_chart(health: FeedHealth) -> str:
+    """Enabled feeds by health (the digest's own counting): ok, failing, gone."""
+    w, h, left = 640, 64, 10
+    parts = (("ok", health.ok, "#1e8449"), ("failing", health.failing, "#ca6f1e"),
+             ("gone", health.gone, "#b03a2e"))  # fmt: skip
+    total = sum(n for _, n, _ in parts) or 1
+    body, x = [], float(left)
+    for label, n, colour in parts:
+        width = (w - 2 * left) * n / total
+        if n:
+            body.append(f'<rect x="{x:.1f}" y="14" width="{width:.1f}" height="18" '
+                        f'fill="{colour}"><title>{label}: {n}</title></rect>')  # fmt: skip
+        x += width
+    text = ", ".join(f"{n} {label}" for label, n, _ in parts)
+    body.append(f'<text x="{left}" y="52">enabled feeds: {escape(text)}</text>')
+    return _svg(w, h, "Feed health", body)

@@ -7,8 +7,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -32,7 +31,6 @@ class Meter:
     removed: dict[str, tuple[int, ...]]  # reason -> ids (opinion, anti-US, duplicates, ...)
     kept_ids: frozenset[int]
     by_section: dict[str, int]
-    weekly: dict[str, dict[str, int]] = field(default_factory=dict)  # ISO Monday -> section -> n
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -59,13 +57,9 @@ def read_views(store: Any, period: str) -> dict[int, ArticleView]:
     return {v.id: light(v) for v in store.iter_candidates(period)}
 
 
-def selection(
-    views: Mapping[int, ArticleView], config: BundleConfig
-) -> tuple[Selection, list[Candidate]]:
-    """The period's selection exactly as a bundle built now would make it."""
-    sections = SectionMap.from_rules(config.rules)
-    cands = [candidate(v, sections) for v in views.values()]
-    return select(cands, cap_rules(config.settings.policy), sections.names), cands
+def select_candidates(cands: list[Candidate], config: BundleConfig,
+                      sections: SectionMap) -> Selection:  # fmt: skip
+    return select(cands, cap_rules(config.settings.policy), sections.names)
 
 
 def weekly_counts(cands: list[Candidate]) -> dict[str, dict[str, int]]:
@@ -94,14 +88,14 @@ def meter_of(period: str, sel: Selection, cands: list[Candidate]) -> Meter:
         removed=removed,
         kept_ids=frozenset(c.id for c in sel.kept),
         by_section={s: len(items) for s, items in sel.by_section().items()},
-        weekly=weekly_counts(cands),
     )
 
 
 @dataclass
 class _Entry:
     views: dict[int, ArticleView]
-    meter: Meter
+    cands: dict[int, Candidate]
+    meter: Meter | None  # None: a decision changed the candidates since (computed on demand)
     read_at: float
     refreshing: bool = False
 
@@ -123,34 +117,42 @@ class MeterCache:
     """The meter of each period, kept current without re-reading the period.
 
     The first request for a period reads its candidates (seconds for 10,000
-    articles); a decision made here patches the cached candidate and re-runs
-    the (pure, fast) selection at once; every ``ttl`` seconds the period is
-    read again in the background, so decisions from the CSV import, re-tagging
-    or the daemon show up within that time while requests keep the meter they
-    have. ``ttl`` 0 reads the period on every request (tests).
+    articles). A decision made here patches its cached candidate; the next
+    request re-runs the (pure) selection on the cached candidates. Every
+    ``ttl`` seconds the period is read again in the background, so decisions
+    from the CSV import, re-tagging or the daemon show up within that time
+    while requests keep the meter they have. ``ttl`` 0 reads the period on
+    every request (tests).
     """
 
     def __init__(self, store: Any, config: BundleConfig, ttl: float = 30.0) -> None:
         self._store = store
         self._config = config
+        self._sections = SectionMap.from_rules(config.rules)
         self._ttl = ttl
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._loading: dict[str, threading.Lock] = {}
         self._cache: dict[str, _Entry] = {}
 
-    def _compute(self, period: str, views: dict[int, ArticleView]) -> Meter:
-        sel, cands = selection(views, self._config)
-        return meter_of(period, sel, cands)
+    def _meter(self, period: str, entry: _Entry) -> Meter:
+        """The entry's meter, computed when a decision made it stale (under the lock)."""
+        if entry.meter is None:
+            cands = list(entry.cands.values())
+            entry.meter = meter_of(period, select_candidates(cands, self._config,
+                                                             self._sections), cands)  # fmt: skip
+        return entry.meter
 
     def _load(self, period: str) -> _Entry:
         started = time.monotonic()
         views = read_views(self._store, period)
-        entry = _Entry(views, self._compute(period, views), started)
+        cands = {i: candidate(v, self._sections) for i, v in views.items()}
+        entry = _Entry(views, cands, None, started)
         with self._lock:
+            self._meter(period, entry)
             self._cache[period] = entry
         return entry
 
-    def get(self, period: str) -> Meter:
+    def _entry(self, period: str) -> _Entry:
         with self._lock:
             entry = self._cache.get(period)
             loading = self._loading.setdefault(period, threading.Lock())
@@ -160,12 +162,24 @@ class MeterCache:
                     entry = self._cache.get(period)
                 if entry is None or self._ttl <= 0:
                     entry = self._load(period)
-            return entry.meter
+            return entry
         if time.monotonic() - entry.read_at >= self._ttl and not entry.refreshing:
             entry.refreshing = True
             threading.Thread(target=self._refresh, args=(period, loading), daemon=True,
                              name=f"meter-{period}").start()  # fmt: skip
-        return entry.meter
+        return entry
+
+    def get(self, period: str) -> Meter:
+        entry = self._entry(period)
+        with self._lock:
+            return self._meter(period, entry)
+
+    def weekly(self, period: str) -> dict[str, dict[str, int]]:
+        """Candidates per week and section (the period page's chart)."""
+        entry = self._entry(period)
+        with self._lock:
+            cands = list(entry.cands.values())
+        return weekly_counts(cands)
 
     def _refresh(self, period: str, loading: threading.Lock) -> None:
         try:
@@ -181,21 +195,19 @@ class MeterCache:
     def decided(self, changes: list[Decided]) -> None:
         """Patch the cached periods with decisions just stored."""
         with self._lock:
-            entries = list(self._cache.items())
-        for period, entry in entries:
-            touched = False
-            for d in changes:
-                view = entry.views.get(d.article_id)
-                if view is None:
-                    if d.status == "included":  # a non-candidate made one: read again
-                        with self._lock:
+            for period, entry in list(self._cache.items()):
+                for d in changes:
+                    view = entry.views.get(d.article_id)
+                    if view is None:
+                        if d.status == "included":  # a non-candidate made one: read again
                             self._cache.pop(period, None)
-                    continue
-                decision = DecisionView(d.status, d.section, d.analyst, d.note, d.at, d.version)
-                entry.views[d.article_id] = replace(view, decision=decision, version=d.version)
-                touched = True
-            if touched and period in self._cache:
-                entry.meter = self._compute(period, entry.views)
+                        continue
+                    decision = DecisionView(d.status, d.section, d.analyst, d.note, d.at,
+                                            d.version)  # fmt: skip
+                    view = replace(view, decision=decision, version=d.version)
+                    entry.views[d.article_id] = view
+                    entry.cands[d.article_id] = candidate(view, self._sections)
+                    entry.meter = None
 
     def invalidate(self, period: str | None = None) -> None:
         with self._lock:

@@ -169,19 +169,20 @@ def item_context(wb: Workbench, article_id: int) -> dict[str, Any] | None:
     if v.cluster_id is not None:
         members = [m for m in wb.store.cluster_members(v.period)
                    if m.cluster_id == v.cluster_id and m.id != v.id]  # fmt: skip
-    history_of = getattr(wb.store, "decision_history", None)
-    history = history_of(article_id) if history_of else []
+    history = wb.store.decision_history(article_id)
     meter = wb.meters.get(v.period)
     reason = next((r for r, ids in meter.removed.items() if article_id in ids), None)
+    section = wb.sections.section_of(v)  # the bundle's own rule
+    labels = {s.name: s.label for s in wb.sections.sections}
     return {
         "item": v, "fields": fields, "explain": lines, "registry": _registry(wb, v.outlet),
         "syndication_evidence": getattr(stored, "syndication_evidence", None),
         "members": members, "history": history, "sections": wb.sections.sections,
         "status": v.decision.status if v.decision else "candidate",
-        "section": (v.decision.section if v.decision else None) or v.section
-        or wb.sections.section_of(v),
+        "section": section, "section_label": labels.get(section, section),
         "note": v.decision.note if v.decision else "", "period": v.period,
         "in_bundle": article_id in meter.kept_ids, "removed_reason": reason,
+        "period_label": wb.period_label(v.period),
     }  # fmt: skip
 
 

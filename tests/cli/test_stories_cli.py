@@ -40,10 +40,10 @@ def _run(store: Store, tmp_path: Path, *args: str) -> tuple[int, str]:
 def test_stories_regroups_and_lists_each_member_with_why(store: Store, tmp_path: Path) -> None:
     a, b = _two_reports(store)
     code, out = _run(store, tmp_path, "stories", "--period", PERIOD, "--json")
-    assert (code, json.loads(out)) == (0, [])  # nothing grouped yet: ingest does it
+    assert (code, json.loads(out)["stories"]) == (0, [])  # nothing grouped yet: ingest does it
     code, out = _run(store, tmp_path, "stories", "--period", PERIOD, "--regroup", "--json")
     assert code == 0, out
-    (story,) = json.loads(out)
+    (story,) = json.loads(out)["stories"]
     assert story["outlets"] == ["int_ap", "ve_lapatilla"]
     assert [m["id"] for m in story["members"]] == [a, b]
     assert story["members"][0]["why"].startswith(f"#{b} (int_ap): alex_saab, cabo_verde")
@@ -62,8 +62,10 @@ def test_a_split_is_recorded_and_survives_regrouping(store: Store, tmp_path: Pat
     split = json.loads(out)
     assert (split["article"], split["members"], split["analyst"]) == (b, [a, b], "ana")
     code, out = _run(store, tmp_path, "stories", "--period", PERIOD, "--regroup", "--json")
-    assert (code, json.loads(out)) == (0, [])
-    assert [s.article_id for s in store.story_splits(PERIOD)] == [b]
+    doc = json.loads(out)
+    assert (code, doc["stories"], [x["article"] for x in doc["splits"]]) == (0, [], [b])
+    code, out = _run(store, tmp_path, "stories", "--period", PERIOD)
+    assert f"split: #{b} left story {split['story']}" in out and "ana): other ruling" in out
 
 
 def test_usage_errors_exit_2(store: Store, tmp_path: Path) -> None:
@@ -74,3 +76,19 @@ def test_usage_errors_exit_2(store: Store, tmp_path: Path) -> None:
     assert code == 2 and "does not start a period" in out
     code, out = _run(store, tmp_path, "stories")
     assert code == 2 and "--period is required" in out
+
+
+def test_a_retag_groups_the_stories_again(store: Store, tmp_path: Path) -> None:
+    lead = (
+        "El Tribunal Constitucional de Cabo Verde rechazó el recurso de Alex Saab, señalado "
+        "como testaferro de Nicolás Maduro, y allana su extradición desde Caracas, Venezuela."
+    )
+    ids = [
+        save(store, title, outlet=outlet, published=AUG + timedelta(hours=i), text=lead,
+             actors=(), countries=(), relevant=False, rules_version="old")
+        for i, (outlet, title) in enumerate(TITLES.items())
+    ]  # fmt: skip
+    code, out = _run(store, tmp_path, "retag", "--period", PERIOD)
+    assert code == 0 and "stories grouped again for 1 period(s)" in out, out
+    code, out = _run(store, tmp_path, "stories", "--period", PERIOD, "--json")
+    assert code == 0 and [m["id"] for m in json.loads(out)["stories"][0]["members"]] == ids

@@ -156,3 +156,26 @@ def test_outlets_are_shown_by_name_never_by_registry_id() -> None:
     assert display_outlet(outlets, "ru_sputnik_mundo", "mundo.sputniknews.com") == "Sputnik Mundo"
     assert display_outlet(outlets, "xx_unknown_outlet", "www.diario.example") == "diario.example"
     assert display_outlet(outlets, "xx_unknown_outlet", None) == "Xx Unknown Outlet"
+
+
+def test_markers_and_the_disclaimer_follow_the_figures() -> None:
+    period = Period("2021-08", "August to September 2021", datetime(2021, 8, 1, tzinfo=UTC),
+                    datetime(2021, 10, 1, tzinfo=UTC))  # fmt: skip
+    items = [
+        _input(id=1),
+        _input(id=2, state_media=False, controlling_state="none", outlet="Los Tiempos",
+               syndicated_from="Sputnik Mundo"),  # a state wire's copy on a non-state site
+        _input(id=3, state_media=False, controlling_state="none", outlet="Globovisión"),
+        _input(id=4, state_media=False, counts_as_state=False, outlet="El Tiempo",
+               is_opinion=True),  # an opinion piece an analyst kept
+    ]  # fmt: skip
+    d = compose(period, [("russia", "Russia in LAC")], {"russia": items}, cap=0.2, tz="UTC",
+                as_of=None, cap_broken=True)  # fmt: skip
+    markers = [i.marker for i in d.sections[0].items]
+    assert markers == ["State media (Russia)", "Copy of a Sputnik Mundo wire",
+                       "Counts as state media", None]  # fmt: skip
+    assert d.disclaimer.startswith(
+        "State-owned or -controlled outlets make up 75 % of this list (3 of 4 items; cap 20 %); "
+        "opinion pieces (except 1 chosen by an analyst) and anti-US declarations are excluded. "
+        "Analysts included more state-media items than the cap allows."
+    )

@@ -100,7 +100,7 @@ def test_conflict_screen_shows_the_other_decision_and_lets_choose(
 
 
 def test_period_page_meter_charts_preview_and_build(
-    as_user: Any, seeded: Seeded, tmp_path: Any
+    as_user: Any, seeded: Seeded, tmp_path: Any, store: Any
 ) -> None:
     eva = as_user("eva")
     html = eva.get("/periods/2021-08").text
@@ -111,6 +111,9 @@ def test_period_page_meter_charts_preview_and_build(
     assert svg.headers["content-type"].startswith("image/svg+xml")
     assert "<script" not in svg.text and "Candidates per week" in svg.text
     assert "cap 20%" in eva.get("/periods/2021-08/chart-state.svg").text
+    assert (
+        "enabled feeds: 0 ok, 0 failing, 0 gone" in eva.get("/periods/2021-08/chart-feeds.svg").text
+    )
     assert eva.get("/periods/2021-08/chart-nope.svg").status_code == 404
     preview = eva.get("/periods/2021-08/preview")
     assert preview.status_code == 200 and "Rusia ofrece gas natural" in preview.text

@@ -1,0 +1,94 @@
+"""Ingest streams (issue 17): an article is assembled and stored while later
+pages are still being fetched, not after the whole batch is fetched and
+extracted; the result is the same articles either way."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from pipeline.article.identity import entry_keys
+from pipeline.config import DEFAULTS_DIR, load_config
+from pipeline.extract import ExtractorPool
+from pipeline.fetch import FetchRequest
+from pipeline.ingest.cycle import CycleReport, Ingestor
+from pipeline.parse import ParserPool
+from pipeline.store import Store
+from pipeline.types import ConfiguredFeed, FeedItem, FeedUpdate, FetchResult
+
+NOW = datetime(2021, 8, 20, 12, 0, tzinfo=UTC)
+PAGES = 12
+SENTENCE = (
+    "El canciller ruso Serguéi Lavrov recibió en Moscú a su par venezolano para revisar "
+    "los acuerdos de cooperación energética y militar firmados el año pasado. "
+)
+
+
+def _page(i: int) -> bytes:
+    body = "".join(f"<p>{SENTENCE} Nota {i}, párrafo {p}.</p>" for p in range(4))
+    return (
+        f"<html lang='es'><head><title>Nota {i}</title></head><body><article>"
+        f"<h1>Lavrov y Venezuela, nota {i}</h1>{body}</article></body></html>"
+    ).encode()
+
+
+class SlowFeedOfPages:
+    """Serves pages one by one, and notes how many articles were stored when
+    each page was handed over."""
+
+    def __init__(self, store: Store, pages: dict[str, bytes]) -> None:
+        self.store, self.pages = store, pages
+        self.stored_at_fetch: list[int] = []
+
+    def fetch_many(
+        self, requests: Iterable[FetchRequest], concurrency: int | None = None
+    ) -> Iterator[tuple[FetchRequest, FetchResult]]:
+        for request in requests:
+            time.sleep(0.05)  # the network
+            self.stored_at_fetch.append(len(self.store.articles_by_ids(list(range(1, 100)))))
+            yield request, FetchResult(
+                request.url, request.url, status=200,
+                headers={"content-type": "text/html; charset=utf-8"},
+                body=self.pages[request.url],
+            )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def config():  # type: ignore[no-untyped-def]
+    return load_config({"VRIC_CONFIG_DIR": str(DEFAULTS_DIR)})
+
+
+def _queue(store: Store, urls: list[str]) -> None:
+    store.sync_feeds(
+        [ConfiguredFeed(key="f", url="http://feeds.example/rss", outlet=None, kind="rss",
+                        language="es", allow_private=False)],
+        NOW,
+    )  # fmt: skip
+    (feed,) = store.feeds()
+    update = FeedUpdate(
+        attempt_at=NOW, success_at=NOW, next_due=NOW + timedelta(hours=1), state="ok",
+        failures=0.0, consecutive_failures=0, last_status=200,
+    )  # fmt: skip
+    new, _ = entry_keys([FeedItem(url=u, title=f"t{i}") for i, u in enumerate(urls)])
+    store.record_feed_fetch(feed.id, update, new)
+
+
+def test_articles_are_stored_while_later_pages_are_still_arriving(store: Store, config) -> None:  # type: ignore[no-untyped-def]
+    pages = {
+        f"https://www.infobae.com/america/2021/08/20/nota-{i}/": _page(i) for i in range(PAGES)
+    }
+    _queue(store, list(pages))
+    client = SlowFeedOfPages(store, pages)
+    with ExtractorPool(1) as extractor, ParserPool(1) as parser:
+        ing = Ingestor(config, store, client, extractor=extractor, parser=parser,  # type: ignore[arg-type]
+                       clock=lambda: NOW)  # fmt: skip
+        report = CycleReport()
+        ing.process_entries(report, store.queued_entries(NOW + timedelta(days=1), 100))
+
+    assert report.articles_new == PAGES
+    # Before the last page arrived, earlier ones were already stored articles.
+    assert client.stored_at_fetch[-1] > 0
+    assert client.stored_at_fetch == sorted(client.stored_at_fetch)
