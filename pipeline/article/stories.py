@@ -60,7 +60,7 @@ if TYPE_CHECKING:
 class StoryPorts(Protocol):
     """The store operations :func:`regroup_period` uses."""
 
-    def story_inputs(self, period: str) -> list[StoryInput]: ...
+    def story_inputs(self, period: str, lead_chars: int) -> list[StoryInput]: ...
 
     def save_stories(
         self, period: str, groups: Sequence[StoryGroup], now: datetime
@@ -158,11 +158,16 @@ def title_form(title: str, spellings: Mapping[str, str]) -> str:
 
     ``spellings`` maps a folded spelling (``cape verde``) to its entity id.
     """
-    text = " ".join(_WORD.findall(fold(title)))
+    text = _words(title)
     for spelling in sorted(spellings, key=len, reverse=True):
-        if spelling in text:
-            text = re.sub(rf"\b{re.escape(spelling)}\b", spellings[spelling], text)
+        form = _words(spelling)  # the title's word form: "Tri-Border Area" -> "tri border area"
+        if form and form in text:
+            text = re.sub(rf"\b{re.escape(form)}\b", spellings[spelling], text)
     return " ".join(w for w in text.split() if w not in _STOPWORDS)
+
+
+def _words(text: str) -> str:
+    return " ".join(_WORD.findall(fold(text)))
 
 
 def entity_weights(items: Sequence[StoryItem]) -> dict[str, float]:
@@ -314,6 +319,6 @@ def regroup_period(
             cluster_key=i.cluster_id,
             split=i.split,
         )
-        for i in store.story_inputs(period)
+        for i in store.story_inputs(period, LEAD_CHARS)
     ]
     return store.save_stories(period, group_stories(items, settings), now)

@@ -118,7 +118,7 @@ class StoriesSettings(BaseModel):
     enabled: bool = True  # group after every ingest cycle that stored articles
     window_days: float = Field(3.0, gt=0, le=31)  # most days between two reports of one event
     min_shared: int = Field(2, ge=1)  # entities and country/actor tags two reports share
-    min_score: float = Field(0.55, ge=0, le=1)  # entity overlap and title similarity, combined
+    min_score: float = Field(0.57, ge=0, le=1)  # entity overlap and title similarity, combined
     entity_weight: float = Field(0.6, ge=0, le=1)  # the entities' share of the score
     max_df: float = Field(
         0.25, gt=0, le=1

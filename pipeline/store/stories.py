@@ -20,7 +20,6 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from pipeline.store.base import StoreBase
-from pipeline.store.reading import LEAD_CHARS
 from pipeline.store.schema import articles, stories, story_splits, tags
 from pipeline.types import StoryGroup
 
@@ -86,9 +85,10 @@ class StorySave:
 
 
 class StoryStore(StoreBase):
-    def story_inputs(self, period: str) -> list[StoryInput]:
-        """The period's relevant articles, oldest first, with their actor and country tags."""
-        lead = func.substr(func.coalesce(articles.c.text, ""), 1, LEAD_CHARS)
+    def story_inputs(self, period: str, lead_chars: int) -> list[StoryInput]:
+        """The period's relevant articles, oldest first, with their actor and country
+        tags and the first ``lead_chars`` characters of their text."""
+        lead = func.substr(func.coalesce(articles.c.text, ""), 1, lead_chars)
         split_ids = select(story_splits.c.article_id)
         query = (
             select(
