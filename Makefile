@@ -48,6 +48,13 @@ test: $(STAMP) test-deps
 	$(BIN)/pytest -q -m "not slow" -n $(PYTEST_WORKERS) --dist loadgroup; rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "make test: no tests were collected" >&2; exit 1; fi; exit $$rc
 
+# docs/digest.png and docs/digest-pdf.png (shown in the README): the demo period's
+# digest in Debian's chromium and the PDF's first page from pdftoppm.
+docs-screenshots: $(STAMP) test-deps
+	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	  $(BIN)/vric demo --out "$$tmp/demo" >/dev/null && \
+	  $(BIN)/python -m tests.outputs.screenshots "$$tmp/demo/bundles/2021-08" docs
+
 test-slow: $(STAMP)
 	$(BIN)/pytest -q -m slow; rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "make test-slow: no tests were collected" >&2; exit 1; fi; exit $$rc

@@ -57,7 +57,7 @@ QUEUE_VARIANTS: dict[str, dict[str, Any]] = {
     "section russia": {"section": "russia"},
     "actor china": {"actor": "china"},
     "state media": {"state_media": True},
-    "score 2-5": {"score_min": 2.0, "score_max": 5.0},
+    "score 30-50": {"score_min": 30.0, "score_max": 50.0},  # about half the candidates
     "language pt, by date": {"language": "pt", "sort": "date"},
     "page 20": {"page": 20},
 }

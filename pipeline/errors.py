@@ -5,8 +5,6 @@
     VricError
      ├── ConfigError        bad feeds.yaml / outlets.yaml / rules.yaml / settings (exit 2)
      ├── FetchError         a transport or HTTP failure, carries ``code``
-     ├── ParseError         a feed body that cannot be parsed, carries ``code``
-     ├── ExtractError       a page that cannot be extracted, carries ``code``
      ├── StoreError         database faults: db_busy, db_unavailable, disk_full, io_error
      ├── OutputError        writing an export or bundle failed: disk_full, io_error,
      │                      pdf_unavailable
@@ -147,14 +145,6 @@ class CodedError(VricError):
 
 class FetchError(CodedError):
     """Fetching a URL failed."""
-
-
-class ParseError(CodedError):
-    """A feed body could not be parsed."""
-
-
-class ExtractError(CodedError):
-    """A page could not be extracted."""
 
 
 class StoreError(CodedError):

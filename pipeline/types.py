@@ -141,6 +141,18 @@ class OutletMatch:
     commentary_only: bool = False
 
 
+@dataclass(frozen=True)
+class OutletColumns:
+    """The article columns the outlet registry decides (ingest and ``reflag``)."""
+
+    outlet: str | None
+    state_media: bool
+    controlling_state: str
+    ownership: str | None
+    cap_policy: str | None
+    registry_version: str | None
+
+
 # ---------------------------------------------------------------- tagging
 
 
@@ -245,7 +257,6 @@ class FeedRow:
     last_error_code: str | None = None
     last_error: str | None = None
     effective_url: str | None = None
-    accept: str | None = None  # from config, not stored
     max_items: int | None = None  # from config, not stored
 
 
@@ -394,3 +405,12 @@ class BackfillStep:
     urls_seen: int = 0
     urls_kept: int = 0
     scope: str = ""  # "" the whole period; "gap:<from>/<to>" a daemon heal of one gap
+
+
+@dataclass(frozen=True)
+class StoryGroup:
+    """One story across outlets (:mod:`pipeline.article.stories`): its members
+    (sorted article ids) and, per member, why it belongs."""
+
+    members: tuple[int, ...]
+    why: Mapping[int, str]

@@ -18,7 +18,7 @@ DOC = ROOT / "docs" / "fetching.md"
 
 # Calls whose first argument is a stable code.
 CODE_TAKERS = {
-    "CodedError", "FetchError", "StoreError", "OutputError", "ParseError", "ExtractError",
+    "CodedError", "FetchError", "StoreError", "OutputError",
     "_failed", "failed", "fail_entries",
 }  # fmt: skip
 # Functions that map something else (an exception, a status) to a code.

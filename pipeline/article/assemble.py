@@ -3,18 +3,26 @@
 Composes the article stages in order: text hygiene → dates → period →
 language → outlet → opinion → syndication credit → tags → dedup keys. No I/O;
 the orchestrator passes in everything, ``now`` included.
+
+The builders of single columns (:func:`outlet_columns`,
+:func:`article_language`, :func:`article_opinion`, :func:`tag_input`) are
+public so that rework (``retag``, ``reflag``, ``reextract``) and ``vric tag``
+derive a value exactly as ingest did; ``reextract`` runs :func:`assemble`
+itself and keeps what :data:`REEXTRACT_COLUMNS` lists.
 """
 
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 from pipeline.article import dates, duplicates, language, opinion, syndication, text, urls
 from pipeline.article.identity import sha256
+from pipeline.article.language import DEFAULT_ACCEPTED
 from pipeline.outlets import Registry
 from pipeline.periods import period_for
 from pipeline.tagging import CompiledRules, tag
@@ -22,6 +30,8 @@ from pipeline.types import (
     ArticleRecord,
     EntryRow,
     ExtractedPage,
+    LanguageResult,
+    OutletColumns,
     OutletMatch,
     TagInput,
     TagResult,
@@ -56,10 +66,63 @@ def article_url(entry: EntryRow, outcome: PageOutcome) -> str:
     return urls.canonicalize(urls.resolve_canonical(page_canonical, outcome.final_url))
 
 
+# What a new extraction of the same page changes: the text and everything
+# derived from it. Identity (URLs, date, period, cluster) and the outlet stay.
+REEXTRACT_COLUMNS: tuple[str, ...] = (
+    "title", "title_key", "author", "text", "word_count", "truncated", "extraction_status",
+    "language", "language_prob", "language_source", "content_hash", "minhash",
+    "is_opinion", "opinion_reason", "syndicated_from", "syndication_evidence",
+    "relevant", "score", "section", "rules_version",
+)  # fmt: skip
+
+
 def lookup_outlet(
     ctx: AssembleContext, entry: EntryRow, url: str, at: datetime
 ) -> OutletMatch | None:
     return ctx.registry.lookup(url, source_url=entry.source_url, at=at)
+
+
+def outlet_columns(outlet: OutletMatch | None, registry_version: str | None) -> OutletColumns:
+    """The article columns the registry decides."""
+    return OutletColumns(
+        outlet=outlet.outlet if outlet else None,
+        state_media=bool(outlet and outlet.state_media),
+        controlling_state=outlet.controlling_state if outlet else "none",
+        ownership=outlet.ownership if outlet else None,
+        cap_policy=outlet.cap_policy if outlet else None,
+        registry_version=registry_version,
+    )
+
+
+def article_language(
+    title: str,
+    body: str,
+    page: ExtractedPage | None,
+    outlet: OutletMatch | None,
+    feed_language: str | None,
+    accepted: Sequence[str] = DEFAULT_ACCEPTED,
+) -> LanguageResult:
+    """The article's language from its text and what page, outlet and feed declare."""
+    return language.detect_language(
+        title,
+        body,
+        html_lang=page.html_lang if page else None,
+        outlet_languages=outlet.languages if outlet else (),
+        feed_language=feed_language,
+        accepted=accepted,
+    )
+
+
+def article_opinion(
+    url: str, title: str, page: ExtractedPage | None, outlet: OutletMatch | None
+) -> tuple[bool, str | None]:
+    """(is_opinion, reason) from the URL, title, page labels and the outlet."""
+    return opinion.detect_opinion(url, title, page, bool(outlet and outlet.commentary_only))
+
+
+def tag_input(title: str, lead: str, body: str, language: str | None, url: str | None) -> TagInput:
+    """What the tagger reads of an article."""
+    return TagInput(title=title, lead=lead, body=body, language=language, url=url)
 
 
 def _body_and_status(entry: EntryRow, outcome: PageOutcome, min_chars: int) -> tuple[str, str]:
@@ -93,26 +156,15 @@ def assemble(
         now,
     )
     outlet = lookup_outlet(ctx, entry, canonical, when.value)
-    lang = language.detect_language(
-        title,
-        body,
-        html_lang=page.html_lang if page else None,
-        outlet_languages=outlet.languages if outlet else (),
-        feed_language=entry.language or entry.feed_language,
-        accepted=ctx.accepted_languages,
-    )
-    is_op, op_reason = opinion.detect_opinion(
-        canonical, title, page, bool(outlet and outlet.commentary_only)
-    )
+    feed_language = entry.language or entry.feed_language
+    lang = article_language(title, body, page, outlet, feed_language, ctx.accepted_languages)
+    is_op, op_reason = article_opinion(canonical, title, page, outlet)
     credit = (
         None
         if (outlet and outlet.state_media)
         else syndication.detect_credit(body, title, language=lang.language)
     )
-    tags = tag(
-        TagInput(title=title, lead=summary, body=body, language=lang.language, url=canonical),
-        ctx.rules,
-    )
+    tags = tag(tag_input(title, summary, body, lang.language, canonical), ctx.rules)
     return ArticleRecord(
         url_key=sha256(canonical),
         canonical_url=canonical,
@@ -127,7 +179,6 @@ def assemble(
         fetched_at=outcome.fetched_at,
         period=period_for(when.value, start=ctx.period_start, tz=ctx.timezone).name,
         extraction_status=status,
-        outlet=outlet.outlet if outlet else None,
         domain=urlsplit(canonical).hostname,
         author=_author(page, entry),
         summary=summary,
@@ -142,11 +193,7 @@ def assemble(
         minhash=duplicates.minhash(body) if len(body) >= ctx.min_text_chars else None,
         is_opinion=is_op,
         opinion_reason=op_reason,
-        state_media=bool(outlet and outlet.state_media),
-        controlling_state=outlet.controlling_state if outlet else "none",
-        ownership=outlet.ownership if outlet else None,
-        cap_policy=outlet.cap_policy if outlet else None,
-        registry_version=ctx.registry.version,
+        **asdict(outlet_columns(outlet, ctx.registry.version)),
         syndicated_from=credit[0] if credit else None,
         syndication_evidence=credit[1] if credit else None,
         **_tag_columns(tags),

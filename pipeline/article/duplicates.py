@@ -31,7 +31,7 @@ from typing import Final
 import numpy as np
 from datasketch import MinHash, MinHashLSH
 
-from pipeline.article.text import fold
+from pipeline.tagging.fold import fold
 from pipeline.types import ArticleRecord, DuplicateProbe
 
 NUM_PERM: Final = 64

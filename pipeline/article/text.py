@@ -38,8 +38,9 @@ _NON_TEXT_TAGS: Final = ("script", "style", "noscript", "template", "iframe", "o
 # Cut HTML before stripping it: bounds lxml's CPU on a 14 MB content:encoded.
 _HTML_INPUT_LIMIT: Final = 4 * 1048576
 
-# (signature, offset, name). Checked before any parser: a PNG served as
-# text/html must never reach trafilatura or feedparser.
+# (signature, offset, name): the package's one list, used by fetch (a 200 that
+# is a file), parse and extract. A PNG served as text/html must never reach
+# trafilatura or feedparser.
 _MAGIC: Final[tuple[tuple[bytes, int, str], ...]] = (
     (b"\x89PNG\r\n\x1a\n", 0, "png"),
     (b"%PDF-", 0, "pdf"),
@@ -59,7 +60,7 @@ _MAGIC: Final[tuple[tuple[bytes, int, str], ...]] = (
     (b"\x00asm", 0, "wasm"),
     (b"OggS", 0, "ogg"),
     (b"fLaC", 0, "flac"),
-    (b"ID3", 0, "mp3"),
+    (b"ID3", 0, "mp3"),  # any ID3 version
     (b"II*\x00", 0, "tiff"),
     (b"MM\x00*", 0, "tiff"),
     (b"\x00\x00\x01\x00", 0, "ico"),
@@ -67,6 +68,7 @@ _MAGIC: Final[tuple[tuple[bytes, int, str], ...]] = (
     (b"wOF2", 0, "woff2"),
     (b"ftyp", 4, "mp4"),
     (b"WEBP", 8, "webp"),
+    (b"RIFF", 0, "riff"),  # WAV, AVI... (WebP is named above)
 )
 _TEXT_BOMS: Final = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
 
@@ -88,11 +90,6 @@ def cap(s: str, limit: int) -> tuple[str, bool]:
     while end > 0 and unicodedata.combining(s[end]):
         end -= 1
     return s[:end], True
-
-
-def clean_field(name: str, value: str) -> tuple[str, bool]:
-    """``clean`` then cap to :data:`FIELD_CAPS` ``[name]``; returns (value, truncated)."""
-    return cap(clean(value), FIELD_CAPS[name])
 
 
 def normalize_space(s: str) -> str:
@@ -124,8 +121,11 @@ def strip_html(fragment: str) -> str:
 def binary_signature(body: bytes) -> str | None:
     """Name of the binary format ``body`` starts with, or None if it may be text.
 
-    Beyond magic numbers, a body whose first KiB is mostly NUL or control
-    bytes (and has no UTF-16/32 byte-order mark) is called ``binary``.
+    Beyond magic numbers, a body whose first KiB (without a UTF-16/32
+    byte-order mark or UTF-16's every-other-byte NUL pattern) has more NUL
+    bytes than text ever has (over 3 %) or is 10 % other control bytes is
+    called ``binary``. A stray NUL in a text document is cleaned later like
+    any control character.
     """
     for magic, offset, name in _MAGIC:
         if body[offset : offset + len(magic)] == magic:
@@ -133,8 +133,9 @@ def binary_signature(body: bytes) -> str | None:
     head = body[:1024]
     if not head or head.startswith(_TEXT_BOMS) or _looks_utf16(head):
         return None
-    controls = sum(1 for b in head if b < 9 or 13 < b < 32)
-    return "binary" if controls > len(head) // 10 else None
+    nuls = head.count(0)
+    controls = sum(1 for b in head if b < 9 or 13 < b < 32) - nuls
+    return "binary" if nuls > max(1, len(head) // 32) or controls > len(head) // 10 else None
 
 
 def _looks_utf16(head: bytes) -> bool:
@@ -146,12 +147,6 @@ def _looks_utf16(head: bytes) -> bool:
     odd_nuls = sample[1::2].count(0)
     half = len(sample) // 2
     return (odd_nuls > half * 0.8 and even_nuls == 0) or (even_nuls > half * 0.8 and odd_nuls == 0)
-
-
-def fold(text: str) -> str:
-    """Case-folded, accents removed (``"Opinión"`` -> ``"opinion"``)."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 _NUMERIC_REF = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));?")

@@ -4,8 +4,10 @@
 host, punycode decoded, default port dropped, path percent-encoding
 normalised) and adds what identity needs on top:
 
-- host variants collapsed: leading ``www.``, ``m.``, ``mobile.`` and ``amp.``
-  labels are dropped (never when that would leave a bare public suffix);
+- host variants collapsed: leading ``www.`` (``www2.``...), ``m.``, ``mobile.``
+  and ``amp.`` labels are dropped, never below the registrable domain
+  (:func:`pipeline.outlets.hosts.strip_ignored_labels`, the same rule the
+  outlet registry keys by);
 - AMP path and query variants dropped (``/amp/``, ``.amp``, ``?outputType=amp``);
 - tracking parameters dropped from an explicit list (``utm_*``, ``fbclid``...).
   courlan's own tracker pattern is unanchored and would also drop meaningful
@@ -21,17 +23,16 @@ from __future__ import annotations
 
 import logging
 import re
-from functools import lru_cache
 from typing import Final
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
-import tldextract
 from courlan import normalize_url
+
+from pipeline.outlets import hosts
 
 logger = logging.getLogger(__name__)
 
 FETCHABLE_SCHEMES: Final = frozenset({"http", "https"})
-_HOST_PREFIXES: Final = ("www", "m", "mobile", "amp")
 _TRACKING_PREFIXES: Final = (
     "utm_", "mc_", "pk_", "mtm_", "hsa_", "oly_", "vero_", "itm_", "ns_", "_hs", "__hs",
     "at_", "ga_", "piwik_", "matomo_",
@@ -54,12 +55,6 @@ _AMP_SUFFIX = re.compile(r"\.amp(?=\.html?$|$)", re.IGNORECASE)
 _PERCENT = re.compile(r"%[0-9a-fA-F]{2}")
 
 
-@lru_cache(maxsize=1)
-def _extractor() -> tldextract.TLDExtract:
-    # The bundled public-suffix snapshot only: no network, no cache files.
-    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
-
-
 def is_fetchable_scheme(url: str) -> bool:
     """True for an absolute http(s) URL with a host."""
     try:
@@ -80,26 +75,9 @@ def resolve_link(link: str, base: str) -> str:
         return link
 
 
-def registrable_domain(url_or_host: str) -> str:
-    """``news.bbc.co.uk`` -> ``bbc.co.uk``; an IP or a bare suffix: the host itself."""
-    return _registrable_host(_host_of(url_or_host).lower())
-
-
-@lru_cache(maxsize=4096)
-def _registrable_host(host: str) -> str:
-    extracted = _extractor().extract_str(host)
-    if extracted.top_domain_under_public_suffix:
-        return extracted.top_domain_under_public_suffix
-    if extracted.suffix or extracted.ipv4 or ":" in host:
-        return host
-    # Unlisted suffix (.example, .local, .test): the last two labels.
-    return ".".join(host.split(".")[-2:])
-
-
 def same_site(a: str, b: str) -> bool:
-    """Both URLs (or hosts) on the same registrable domain."""
-    domain_a, domain_b = registrable_domain(a), registrable_domain(b)
-    return bool(domain_a) and domain_a == domain_b
+    """Both URLs (or hosts) on the same registrable domain (:mod:`pipeline.outlets.hosts`)."""
+    return hosts.same_site(_host_of(a).lower(), _host_of(b).lower())
 
 
 def _host_of(url_or_host: str) -> str:
@@ -133,14 +111,7 @@ def canonicalize(url: str) -> str:
 
 
 def _canonical_host(host: str) -> str:
-    host = host.lower().rstrip(".")
-    labels = host.split(".")
-    while len(labels) > 2 and labels[0] in _HOST_PREFIXES:
-        shorter = ".".join(labels[1:])
-        if registrable_domain(shorter) != registrable_domain(host):
-            break
-        labels = labels[1:]
-    return ".".join(labels)
+    return hosts.strip_ignored_labels(host.lower().rstrip("."))
 
 
 def _strip_amp_path(path: str) -> str:

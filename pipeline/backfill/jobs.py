@@ -11,7 +11,7 @@ from pipeline.backfill.sources import (
     OutletSources,
     outlet_for_url,
     outlet_sources,
-    outlets_with_feeds,
+    outlets_with_sources,
     search_urls,
 )
 from pipeline.config import Config
@@ -33,7 +33,7 @@ def plan_sources(
     with only ``--sitemap`` (or only ``--search``) reads nothing else."""
     chosen = list(outlets)
     if not chosen and not sitemaps and not search:
-        chosen = outlets_with_feeds(config)
+        chosen = outlets_with_sources(config)
     found = {o: outlet_sources(config, o) for o in chosen}
     for url in sitemaps:
         owner = outlets[0] if len(outlets) == 1 else outlet_for_url(config, url)

@@ -41,7 +41,7 @@ def utcnow() -> datetime:
 
 
 class BackfillStoreLike(Protocol):
-    def backfill_feed(self, outlet: str, url: str, now: datetime) -> int: ...
+    def backfill_feed(self, outlet: str, period: str, url: str, now: datetime) -> int: ...
 
     def backfill_steps(self, period: str, scope: str = "") -> dict[str, BackfillStep]: ...
 
@@ -57,6 +57,8 @@ class BackfillStoreLike(Protocol):
     def queued_backfill_entries(
         self, feed_ids: Sequence[int], now: datetime, limit: int
     ) -> list[EntryRow]: ...
+
+    def backfill_entry_states(self, feed_ids: Sequence[int]) -> dict[str, int]: ...
 
 
 class ArticleStages(Protocol):
@@ -161,7 +163,9 @@ class BackfillReport:
         }
 
 
-Progress = Callable[[str, int], None]  # (what, how many): "pages" advanced by n, "plan" total
+# (what, how many): "read" n more sitemaps or feed pages read; "plan" the pages
+# about to be fetched (sent once, before the first); "pages" n more fetched.
+Progress = Callable[[str, int], None]
 
 
 def no_progress(what: str, n: int) -> None:
@@ -206,10 +210,15 @@ class Backfill:
                 first = (sources.feeds[0].url if sources.feeds else None) or (
                     sources.sitemaps[0] if sources.sitemaps else sources.outlet
                 )
-                feed_id = self.store.backfill_feed(sources.outlet, first, self.clock())
+                feed_id = self.store.backfill_feed(
+                    sources.outlet, self.period.name, first, self.clock()
+                )
             self.discover(tally, sources, feed_id, robots=robots)
             plans.append((tally, feed_id))
         if not self.dry_run:
+            feed_ids = [f for _, f in plans if f is not None]
+            queued = self.store.backfill_entry_states(feed_ids).get("queued", 0)
+            self.progress("plan", min(queued, self.pages_left))
             for tally, feed_id in plans:
                 if feed_id is not None:
                     self.fetch_pages(tally, feed_id)
@@ -260,6 +269,7 @@ class Backfill:
             return
         result = self.client.fetch(url, kind="sitemap")
         source.steps += 1
+        self.progress("read", 1)
         if not result.ok or result.body is None:
             self._failed(outlet, source, url, "sitemap", result.error_code or "protocol")
             return
@@ -307,7 +317,8 @@ class Backfill:
         items: list[FeedItem] = []
         seen = 0
         try:
-            for name, link in iter_sitemap(body, max_bytes=self.caps.max_sitemap_bytes):
+            stream = iter_sitemap(body, max_bytes=self.caps.max_sitemap_bytes, now=self.clock())
+            for name, link in stream:
                 loc = resolve_link(link.loc, base)
                 if not is_fetchable_scheme(loc):
                     continue
@@ -368,6 +379,7 @@ class Backfill:
         while url is not None and page <= self.caps.max_feed_pages:
             result = self.client.fetch(url, kind="feed", allow_private=spec.allow_private)
             source.steps += 1
+            self.progress("read", 1)
             if not result.ok or not result.body:
                 if page == 1 or result.status not in (404, 410):
                     source.errors[result.error_code or "protocol"] += 1
@@ -407,9 +419,9 @@ class Backfill:
             source.urls_seen += done.urls_seen
             source.in_period += done.urls_kept
             return
-        self.progress("source", 0)
         result = self.client.fetch(url, kind="feed")
         source.steps += 1
+        self.progress("read", 1)
         if not result.ok or not result.body:
             self._failed(outlet, source, url, "feed", result.error_code or "protocol")
             return
@@ -462,4 +474,5 @@ def _item(loc: str, link: Any) -> FeedItem:
         published_raw=link.date_raw,
         source_name=link.source_name,
         language=link.language,
+        date_flags=link.date_flag,
     )

@@ -66,9 +66,12 @@ def outlet_sources(config: Config, outlet: str) -> OutletSources:
     return found
 
 
-def outlets_with_feeds(config: Config) -> list[str]:
-    """Every outlet with an enabled feed (the default set of a backfill)."""
-    return list(dict.fromkeys(s.outlet for s in config.feeds.feeds if s.enabled))
+def outlets_with_sources(config: Config) -> list[str]:
+    """Every outlet with an enabled feed or ``sitemaps:`` in the registry (the
+    default set of a backfill)."""
+    with_feeds = [s.outlet for s in config.feeds.feeds if s.enabled]
+    with_sitemaps = [o.id for o in config.outlets.outlets if o.sitemaps]
+    return list(dict.fromkeys(with_feeds + with_sitemaps))
 
 
 def outlet_for_url(config: Config, url: str) -> str:

@@ -24,13 +24,13 @@ from rich.text import Text
 from pipeline.cli.common import EXIT_CONFIG
 from pipeline.config import format_loc, load_config, load_rules, read_yaml
 from pipeline.errors import ConfigError
-from pipeline.types import Tag, TagInput, TagResult
+from pipeline.types import OutletMatch, Tag, TagResult
 
 if TYPE_CHECKING:
     # The tagging engine loads when a tagging command runs, not with the CLI:
     # `vric export` and `vric bundle` never need it (docs/benchmarks.md, P5).
     from pipeline.tagging import CompiledRules
-    from pipeline.tagging.evaluate import Report, Sample, Split
+    from pipeline.tagging.evaluate import Counts, Report, Sample, Split
 
 EXIT_BELOW_FLOOR = 1
 
@@ -48,15 +48,14 @@ def compiled_rules(path: Path | None = None) -> CompiledRules:
     return compile_rules(load_rules(path))
 
 
-def _lookup_outlet(url: str | None) -> dict[str, Any] | None:
+def _lookup_outlet(url: str | None) -> OutletMatch | None:
     if not url:
         return None
     try:
-        match = load_config().registry.lookup(url)
+        return load_config().registry.lookup(url)
     except (ConfigError, ImportError) as exc:
         click.echo(f"tag: outlet lookup skipped ({str(exc).splitlines()[0]})", err=True)
         return None
-    return dataclasses.asdict(match) if match is not None else None
 
 
 def _read_source(source: str) -> str:
@@ -144,8 +143,8 @@ def tag_command(
     source: str, title: str | None, url: str | None, lang: str | None, as_json: bool, explain: bool
 ) -> None:
     """Tag a text (FILE, or - for stdin) with actors, topics, countries and flags."""
-    from pipeline.article.language import detect_language
-    from pipeline.article.opinion import detect_opinion
+    # The article stages' own builders: a text is read here as ingest reads it.
+    from pipeline.article.assemble import article_language, article_opinion, tag_input
     from pipeline.tagging import assess
     from pipeline.tagging.engine import FIELDS
     from pipeline.tagging.explain import explain_lines
@@ -156,16 +155,11 @@ def tag_command(
     except ConfigError as exc:
         _fail_config(exc)
     head, body = _split_title(_read_source(source), title)
-    outlet = _lookup_outlet(url)
-    languages = tuple(outlet["languages"]) if outlet else ()
-    language = (
-        lang
-        or detect_language(
-            head, body, html_lang=None, outlet_languages=languages, feed_language=None
-        ).language
-    )
-    opinion, _ = detect_opinion(url or "", head, None, bool(outlet and outlet["commentary_only"]))
-    evaluation = assess(TagInput(title=head, body=body, language=language, url=url), rules)
+    match = _lookup_outlet(url)
+    outlet = dataclasses.asdict(match) if match is not None else None
+    language = lang or article_language(head, body, None, match, None).language
+    opinion, _ = article_opinion(url or "", head, None, match)
+    evaluation = assess(tag_input(head, "", body, language, url), rules)
     result = to_result(evaluation, rules)
     if as_json:
         doc = result_json(result, language, outlet, opinion)
@@ -208,6 +202,27 @@ def _metrics_table(report: Report, kind: str, title: str) -> Table:
     return table
 
 
+def _scores(c: Counts) -> dict[str, Any]:
+    return {"precision": round(c.precision, 4), "recall": round(c.recall, 4),
+            "f1": round(c.f1, 4), "tp": c.tp, "fp": c.fp, "fn": c.fn}  # fmt: skip
+
+
+def _report_doc(report: Report, below: list[str]) -> dict[str, Any]:
+    """What the tables show, for scripts: per kind, each tag and the micro average."""
+    kinds: dict[str, Any] = {}
+    for kind in ("actor", "topic", "flag"):
+        tags = {n: _scores(c) for (k, n), c in sorted(report.per_tag.items()) if k == kind}
+        kinds[kind] = {"tags": tags, "micro": _scores(report.micro(kind))}
+    return {
+        "items": report.items,
+        "relevance": _scores(report.relevance),
+        "section_accuracy": round(report.section_accuracy, 4),
+        **kinds,
+        "errors": [dataclasses.asdict(e) for e in report.errors],
+        "below_floor": below,
+    }
+
+
 def _print_report(report: Report, console: Console) -> None:
     rel = report.relevance
     console.print(
@@ -244,7 +259,8 @@ def rules_group() -> None:
     default="all",
     help="Which part of the sample to score.",
 )
-def rules_test(sample_path: Path, rules_path: Path | None, split: str) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print the scores as one JSON document.")
+def rules_test(sample_path: Path, rules_path: Path | None, split: str, as_json: bool) -> None:
     """Precision / recall / F1 on a labelled sample; exit 1 below its floors."""
     from pipeline.tagging.evaluate import evaluate_sample
 
@@ -254,10 +270,13 @@ def rules_test(sample_path: Path, rules_path: Path | None, split: str) -> None:
     except ConfigError as exc:
         _fail_config(exc)
     report = evaluate_sample(sample, rules, None if split == "all" else cast(Split, split))
-    console = Console()
-    _print_report(report, console)
     below = report.below(sample.floors)
-    for line in below:
-        console.print(f"below floor: {line}", style="bold red")
+    if as_json:
+        click.echo(json.dumps(_report_doc(report, below), ensure_ascii=False, indent=2))
+    else:
+        console = Console()
+        _print_report(report, console)
+        for line in below:
+            console.print(f"below floor: {line}", style="bold red")
     if below:
         raise click.exceptions.Exit(EXIT_BELOW_FLOOR)

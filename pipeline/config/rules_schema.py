@@ -157,6 +157,27 @@ class RuleSettings(_Strict):
     snippet_chars: int = Field(80, ge=20, le=80)
 
 
+EntityKind = Literal["person", "organisation", "place", "thing"]
+
+
+class EntitySpec(_Strict):
+    """A named person, organisation, place or thing (a ship, a vaccine) that
+    stories across outlets are grouped by (pipeline/article/stories.py). Never
+    scored by the tagger: its spellings in any language name one entity, so a
+    Spanish and an English report of one event share it (Cabo Verde, Cape Verde)."""
+
+    kind: EntityKind
+    names: tuple[str, ...] = Field(min_length=1)  # folded, whole words: any case or accent
+    cs: tuple[str, ...] = ()  # case-sensitive forms (acronyms that are also words: MAS)
+
+    @field_validator("names", "cs")
+    @classmethod
+    def _no_blank(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if any(not s.strip() for s in value):
+            raise ValueError("empty name")
+        return value
+
+
 class SectionOverride(_Strict):
     section: str
     tag: str
@@ -209,6 +230,8 @@ class RulesFile(_Strict):
     tags: dict[str, TagSpec] = Field(min_length=1)
     # actor → search queries, for `vric backfill --search` (docs/backfill.md)
     search: dict[str, tuple[str, ...]] = {}
+    # entity id → its spellings, for grouping stories across outlets (docs/tagging.md, Stories)
+    entities: dict[str, EntitySpec] = {}
 
 
 # ----------------------------------------------------------- cross-entry checks
@@ -233,7 +256,9 @@ def rules_problems(rules: RulesFile) -> list[str]:
             for i, cond in enumerate(getattr(tag, key)):
                 where = f"tags.{name}.{key}[{i}]"
                 problems += _cond_problems(rules, where, cond, tag_level=tag.kind)
-    return problems + _relevance_problems(rules) + _section_problems(rules)
+    return (
+        problems + _relevance_problems(rules) + _section_problems(rules) + _entity_problems(rules)
+    )
 
 
 def _name_problems(rules: RulesFile) -> list[str]:
@@ -308,6 +333,22 @@ def _relevance_problems(rules: RulesFile) -> list[str]:
     except ExprError as exc:
         return [f"relevance: {exc}"]
     return []
+
+
+def _entity_problems(rules: RulesFile) -> list[str]:
+    """Entity ids are names; one spelling names one entity."""
+    from pipeline.tagging.fold import fold
+
+    problems = []
+    seen: dict[str, str] = {}
+    for name, spec in rules.entities.items():
+        if not _TAG_NAME.match(name):
+            problems.append(f"entities.{name}: an entity id is lowercase letters, digits or _")
+        for text in spec.names:
+            other = seen.setdefault(fold(text), name)
+            if other != name:
+                problems.append(f"entities.{name}: {text!r} already names {other!r}")
+    return problems
 
 
 def _section_problems(rules: RulesFile) -> list[str]:

@@ -4,21 +4,30 @@ extractor upgrade: ``retag``, ``reflag``, ``reextract``.
 Each returns what changed, one line per article, so the operator can read
 what an upgrade did. Analyst decisions are never touched: they live in their
 own table and the bundle applies them over whatever automation says.
+
+Each value is derived by the builder that made it at ingest
+(:mod:`pipeline.article.assemble`): ``retag`` reads the article as the tagger
+read it then, ``reflag`` looks the outlet up with the entry's aggregator link,
+and ``reextract`` assembles the page again and keeps every column that
+depends on the text (:data:`~pipeline.article.assemble.REEXTRACT_COLUMNS`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
-from pipeline.article.text import FIELD_CAPS, cap, clean
+from pipeline.article import assemble
+from pipeline.article.assemble import PageOutcome, outlet_columns, tag_input
 from pipeline.config import Config
 from pipeline.extract import ExtractorPool
+from pipeline.ingest.articles import assemble_context
 from pipeline.outlets import Registry, diff_flags
 from pipeline.store import Store, StoredText, TagView
 from pipeline.tagging import CompiledRules, diff_tags, tag
-from pipeline.types import Match, Tag, TagInput, TagResult
+from pipeline.types import ArticleRecord, Match, Tag, TagResult
 
 KINDS = ("actor", "topic", "country", "flag")
 
@@ -45,9 +54,7 @@ def stored_result(row: StoredText, tags: list[TagView]) -> TagResult:
 
 
 def tag_row(row: StoredText, rules: CompiledRules) -> TagResult:
-    item = TagInput(title=row.title, lead=row.summary, body=row.text,
-                    language=row.language, url=row.url)  # fmt: skip
-    return tag(item, rules)
+    return tag(tag_input(row.title, row.summary, row.text, row.language, row.url), rules)
 
 
 def retag(store: Store, rules: CompiledRules, period: str | None = None) -> Iterator[Change]:
@@ -70,41 +77,58 @@ def _derived(result: TagResult) -> dict[str, Any]:
 def reflag(store: Store, registry: Registry, period: str | None = None) -> Iterator[Change]:
     """Apply the current registry to each article's publication date."""
     for row in store.iter_texts(period):
-        new = registry.lookup(row.url, at=row.published_at)
+        new = registry.lookup(row.url, source_url=row.source_url, at=row.published_at)
+        columns = outlet_columns(new, registry.version)
         old_state = (row.state_media, row.controlling_state, row.cap_policy, row.outlet)
-        new_state = (
-            bool(new and new.state_media), new.controlling_state if new else "none",
-            new.cap_policy if new else None, new.outlet if new else None,
-        )  # fmt: skip
+        new_state = (columns.state_media, columns.controlling_state, columns.cap_policy,
+                     columns.outlet)  # fmt: skip
         if old_state == new_state:
             continue
         old = registry.get(row.outlet, at=row.published_at) if row.outlet else None
-        store.update_article(row.id, {
-            "state_media": new_state[0], "controlling_state": new_state[1],
-            "cap_policy": new_state[2], "outlet": new_state[3],
-            "ownership": new.ownership if new else None, "registry_version": registry.version,
-        })  # fmt: skip
-        what = diff_flags(old, new) or f"outlet: {row.outlet} -> {new_state[3]}"
+        store.update_outlet(row.id, columns)
+        what = diff_flags(old, new) or f"outlet: {row.outlet} -> {columns.outlet}"
         yield Change(row.id, row.url, (what,))
 
 
-def reextract(store: Store, config: Config, period: str, pool: ExtractorPool) -> Iterator[Change]:
-    """Re-run extraction on kept raw HTML, then re-tag the article."""
-    rules = config.compiled_rules
-    min_chars = config.settings.ingest.min_text_chars
-    for batch in _batches(store.raw_pages(period), size=50):
-        pages = list(pool.map([(html, url) for _, url, html in batch]))
-        for (article_id, url, _), page in zip(batch, pages, strict=True):
-            if page.status != "ok" or len(page.text) < min_chars:
-                yield Change(article_id, url, (f"extraction: {page.status}, kept the old text",))
+def reextract(
+    store: Store,
+    config: Config,
+    period: str,
+    pool: ExtractorPool,
+    now: datetime | None = None,
+) -> Iterator[Change]:
+    """Re-run extraction on kept raw HTML and assemble the article again: its
+    text and every column derived from it are replaced; then re-tag the period."""
+    ctx = assemble_context(config)
+    now = now or datetime.now(UTC)
+    for batch in _batches(store.rework_pages(period), size=50):
+        pages = list(pool.map([(p.html, p.article.url) for p in batch]))
+        stored = store.stored_tags([p.article.id for p in batch])
+        for item, page in zip(batch, pages, strict=True):
+            row = item.article
+            if page.status != "ok" or len(page.text) < ctx.min_text_chars:
+                yield Change(row.id, row.url, (f"extraction: {page.status}, kept the old text",))
                 continue
-            text, truncated = cap(clean(page.text), FIELD_CAPS["text"])
-            store.update_article(article_id, {
-                "text": text, "truncated": truncated, "extraction_status": "ok",
-                "word_count": len(text.split()),
-            })  # fmt: skip
-            yield Change(article_id, url, ("text re-extracted",))
-    yield from retag(store, rules, period)
+            outcome = PageOutcome(row.url, page, None, item.html, item.fetched_at)
+            record = assemble.assemble(item.entry, outcome, ctx, now)
+            store.refresh_article(row.id, record, assemble.REEXTRACT_COLUMNS)
+            old_tags = stored_result(row, stored.get(row.id, []))
+            lines = _reextract_lines(row, record, old_tags)
+            yield Change(row.id, row.url, ("text re-extracted", *lines))
+    yield from retag(store, config.compiled_rules, period)
+
+
+def _reextract_lines(row: StoredText, record: ArticleRecord, old: TagResult) -> list[str]:
+    lines = []
+    if row.language != record.language:
+        lines.append(f"language: {row.language} -> {record.language}")
+    by_kind = {k: tuple(t for t in record.tags if t.kind == k) for k in KINDS}
+    new = TagResult(
+        actors=by_kind["actor"], topics=by_kind["topic"], countries=by_kind["country"],
+        flags=by_kind["flag"], relevant=record.relevant, section=record.section,
+        rules_version=record.rules_version or "", score=record.score,
+    )  # fmt: skip
+    return lines + diff_tags(old, new)
 
 
 def _batches(rows: Any, size: int = 200) -> Iterator[list[Any]]:

@@ -67,7 +67,7 @@ def extract_page(
     """Extract one page (see module doc). Pure: no I/O, no clock."""
     if len(body) > max_bytes:
         return ExtractedPage(status="too_large")
-    if not body.strip():
+    if not body or body.isspace():  # no copy of a large body, unlike strip()
         return ExtractedPage(status="empty")
     if text.binary_signature(body):
         return ExtractedPage(status="not_html")

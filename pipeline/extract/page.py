@@ -115,14 +115,30 @@ class PageMeta:
 def read_meta(tree: HtmlElement) -> PageMeta:
     """Language, canonical URL, section and page types from the head and JSON-LD."""
     objects = list(_jsonld_objects(tree))
+    metas = _metas(tree)
     return PageMeta(
-        html_lang=_html_lang(tree),
-        canonical_url=_first(tree, "//link[@rel='canonical']/@href") or _meta(tree, "og:url"),
-        section=_meta(tree, "article:section") or _jsonld_section(objects),
-        page_types=_page_types(tree, objects),
-        og_title=_meta(tree, "og:title"),
-        published_raws=_published(tree, objects),
+        html_lang=_html_lang(tree, metas),
+        canonical_url=_first(tree, "//link[@rel='canonical']/@href") or metas.get("og:url"),
+        section=metas.get("article:section") or _jsonld_section(objects),
+        page_types=_page_types(objects, metas),
+        og_title=metas.get("og:title"),
+        published_raws=_published(tree, objects, metas),
     )
+
+
+def _metas(tree: HtmlElement) -> dict[str, str]:
+    """``<meta property|name=K content=V>`` as ``{K: V}``, the first non-empty V of
+    each K in document order: one walk over the page instead of an XPath per name."""
+    found: dict[str, str] = {}
+    for meta in tree.iter("meta"):
+        content = (meta.get("content") or "").strip()
+        if not content:
+            continue
+        for attr in ("property", "name"):
+            key = meta.get(attr)
+            if key:
+                found.setdefault(key, content)
+    return found
 
 
 def _first(tree: HtmlElement, xpath: str) -> str | None:
@@ -133,11 +149,9 @@ def _first(tree: HtmlElement, xpath: str) -> str | None:
     return None
 
 
-def _meta(tree: HtmlElement, name: str) -> str | None:
-    return _first(tree, f"//meta[@property='{name}' or @name='{name}']/@content")
-
-
-def _published(tree: HtmlElement, objects: list[dict[str, Any]]) -> tuple[str, ...]:
+def _published(
+    tree: HtmlElement, objects: list[dict[str, Any]], metas: dict[str, str]
+) -> tuple[str, ...]:
     """Every publication timestamp the page declares, as written (with its time
     zone), metadata first, then JSON-LD, then microdata; the date gate
     (``dates.read_date``) later takes the first plausible one.
@@ -145,7 +159,7 @@ def _published(tree: HtmlElement, objects: list[dict[str, Any]]) -> tuple[str, .
     Read here because htmldate (through trafilatura) reduces a JSON-LD
     ``datePublished`` to a bare day, losing the hour that decides the day in UTC.
     """
-    found = [_meta(tree, name) for name in _DATE_META_NAMES]
+    found = [metas.get(name) for name in _DATE_META_NAMES]
     for obj in objects:
         value = obj.get("datePublished")
         if isinstance(value, str | int) and not isinstance(value, bool):
@@ -154,14 +168,14 @@ def _published(tree: HtmlElement, objects: list[dict[str, Any]]) -> tuple[str, .
     return tuple(dict.fromkeys(v for v in found if v))
 
 
-def _html_lang(tree: HtmlElement) -> str | None:
+def _html_lang(tree: HtmlElement, metas: dict[str, str]) -> str | None:
     root = tree.getroottree().getroot()
     for attr in ("lang", "xml:lang", "{http://www.w3.org/XML/1998/namespace}lang"):
         value = (root.get(attr) or "").strip()
         if value:
             return value.lower()
     declared = _first(tree, "//meta[translate(@http-equiv,'CONTENTLAG','contentlag')="
-                      "'content-language']/@content") or _meta(tree, "og:locale")  # fmt: skip
+                      "'content-language']/@content") or metas.get("og:locale")  # fmt: skip
     return declared.replace("_", "-").lower() if declared else None
 
 
@@ -199,14 +213,14 @@ def _jsonld_section(objects: list[dict[str, Any]]) -> str | None:
     return None
 
 
-def _page_types(tree: HtmlElement, objects: list[dict[str, Any]]) -> tuple[str, ...]:
+def _page_types(objects: list[dict[str, Any]], metas: dict[str, str]) -> tuple[str, ...]:
     types: dict[str, None] = {}
     for obj in objects:
         value = obj.get("@type")
         for name in value if isinstance(value, list) else [value]:
             if isinstance(name, str) and name.strip():
                 types.setdefault(name.strip(), None)
-    og_type = _meta(tree, "og:type")
+    og_type = metas.get("og:type")
     if og_type:
         types.setdefault(f"og:{og_type}", None)
     return tuple(types)

@@ -1,5 +1,10 @@
 """Host names: normalisation, IDN, registrable domain (offline public-suffix list).
 
+The package's one definition of a host's registrable domain and of the
+leading labels that name a rendering of a site rather than another site
+(``www``, ``www2``..., ``m``, ``mobile``, ``amp``): the outlet registry keys
+by them and :mod:`pipeline.article.urls` builds canonical URLs with them.
+
 The public-suffix list is the snapshot bundled with ``tldextract``: nothing is
 downloaded or cached on disk, so lookups never touch the network.
 """
@@ -15,7 +20,7 @@ import idna
 import tldextract
 
 # Leading labels that name a rendering of the site, not a different outlet.
-_IGNORED_LABEL = re.compile(r"^(?:www\d*|m|amp)$")
+_IGNORED_LABEL = re.compile(r"^(?:www\d*|m|mobile|amp)$")
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 
 # suffix_list_urls=() and cache_dir=None: bundled snapshot only, no network, no disk.
@@ -46,15 +51,20 @@ def _is_ip(host: str) -> bool:
 
 @lru_cache(maxsize=65536)
 def registrable_domain(host: str) -> str:
-    """The registrable domain (``actualidad.rt.com`` → ``rt.com``); "" for IPs and suffixes.
+    """The registrable domain of a lower-case host (``actualidad.rt.com`` → ``rt.com``).
 
-    A top-level domain the list does not know (``.example``, ``.test``) is treated
-    as a one-label suffix, so test and intranet hosts behave like real ones.
+    An IP address or a one-label host (``localhost``) is its own site and
+    comes back unchanged; a bare public suffix (``com.br``) has none: "".
+    A top-level domain the list does not know (``.example``, ``.test``) is
+    treated as a one-label suffix, so test and intranet hosts behave like
+    real ones.
     """
+    if _is_ip(host) or "." not in host:
+        return host
     parts = _EXTRACT.extract_str(host)
     if parts.top_domain_under_public_suffix:
         return parts.top_domain_under_public_suffix
-    if parts.suffix or _is_ip(host) or "." not in host:
+    if parts.suffix:
         return ""
     return ".".join(host.split(".")[-2:])
 
@@ -64,8 +74,15 @@ def is_public_suffix(domain: str) -> bool:
     return registrable_domain(domain) == "" and _EXTRACT.extract_str(domain).suffix == domain
 
 
+def same_site(host_a: str, host_b: str) -> bool:
+    """Both hosts on the same registrable domain (a bare public suffix is no site)."""
+    domain = registrable_domain(host_a)
+    return bool(domain) and domain == registrable_domain(host_b)
+
+
 def strip_ignored_labels(host: str) -> str:
-    """Drop leading ``www.``/``m.``/``amp.`` labels, never below the registrable domain."""
+    """Drop leading ``www.``/``www2.``/``m.``/``mobile.``/``amp.`` labels, never
+    below the registrable domain (an IP address or a suffix is kept whole)."""
     floor = registrable_domain(host)
     while floor and host != floor:
         first, _, rest = host.partition(".")
@@ -76,7 +93,7 @@ def strip_ignored_labels(host: str) -> str:
 
 
 def normalise_host(host: str) -> str | None:
-    """The host as the registry keys it: lower-case, punycode, no www./m./amp."""
+    """The host as the registry keys it: lower-case, punycode, no www./m./mobile./amp."""
     bare = host.rsplit("@", maxsplit=1)[-1].split(":", maxsplit=1)[0]
     ascii_host = to_ascii(bare) if bare else None
     return strip_ignored_labels(ascii_host) if ascii_host else None

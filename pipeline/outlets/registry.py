@@ -141,10 +141,6 @@ class Registry:
         """Ids of every outlet and look-alike (feeds may only name outlets)."""
         return frozenset(self._outlets)
 
-    @property
-    def domain_count(self) -> int:
-        return len(self._domains)
-
     def lookup(
         self, url: str, *, source_url: str | None = None, at: datetime | None = None
     ) -> OutletMatch | None:

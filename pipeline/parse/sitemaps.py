@@ -126,6 +126,7 @@ class SitemapLink:
     title: str = ""
     source_name: str | None = None
     language: str | None = None
+    date_flag: str | None = None  # date_implausible | date_unparseable (dates.read_date)
 
 
 def _inflated(body: bytes, max_bytes: int) -> Iterator[bytes]:
@@ -161,7 +162,7 @@ def _inflated(body: bytes, max_bytes: int) -> Iterator[bytes]:
         raise BadSitemap("truncated gzip sitemap")
 
 
-def _link(element: Any) -> SitemapLink | None:
+def _link(element: Any, latest: datetime) -> SitemapLink | None:
     loc = date_raw = title = None
     source_name = language = None
     lastmod = publication = None
@@ -183,18 +184,25 @@ def _link(element: Any) -> SitemapLink | None:
     if not loc:
         return None
     date_raw = publication or lastmod
+    reading = dates.read_date(date_raw, latest=latest)  # the gate every date passes
     return SitemapLink(
         loc=loc,
-        date=dates.parse_date(date_raw),
+        date=reading.value,
         date_raw=date_raw,
         title=title or "",
         source_name=source_name,
         language=language,
+        date_flag=reading.flag,
     )
 
 
-def iter_sitemap(body: bytes, *, max_bytes: int) -> Iterator[tuple[str, SitemapLink]]:
+def iter_sitemap(
+    body: bytes, *, max_bytes: int, now: datetime
+) -> Iterator[tuple[str, SitemapLink]]:
     """``("url" | "sitemap", link)`` for each entry of a urlset or an index, streamed.
+
+    Dates pass the plausibility gate against ``now`` (when the sitemap was read):
+    an implausible one is no date (the page's decides) and is flagged.
 
     Raises :class:`BadSitemap` (malformed XML, a DTD, corrupt gzip) or
     :class:`SitemapTooLarge`; entries read before the fault were yielded.
@@ -207,6 +215,7 @@ def iter_sitemap(body: bytes, *, max_bytes: int) -> Iterator[tuple[str, SitemapL
         huge_tree=False,
         recover=False,
     )
+    latest = dates.to_utc(now) + dates.FUTURE_TOLERANCE
     depth = 0
     checked = False
     try:
@@ -223,7 +232,7 @@ def iter_sitemap(body: bytes, *, max_bytes: int) -> Iterator[tuple[str, SitemapL
                 depth -= 1
                 name = _local(element.tag)
                 if depth == 1 and name in ("url", "sitemap"):
-                    link = _link(element)
+                    link = _link(element, latest)
                     if link is not None:
                         yield name, link
                     element.clear()

@@ -1,5 +1,11 @@
-"""Backfill bookkeeping: one disabled feed row per outlet to hang its entries
-on, and the sitemaps / feed pages already read for a period (resume points)."""
+"""Backfill bookkeeping: one disabled feed row per outlet and period to hang its
+entries on, and the sitemaps / feed pages already read for a period (resume
+points).
+
+A backfill feed's entries belong to the backfill of that period alone: the
+normal cycle never claims them (it would store pages without the period
+check), and a backfill or heal of another period never takes them (it would
+skip them as out of *its* period)."""
 
 from __future__ import annotations
 
@@ -9,11 +15,16 @@ from datetime import datetime
 
 from sqlalchemy import func, or_, select, update
 
-from pipeline.store.feeds import FeedStore, entry_row
+from pipeline.store.feeds import BACKFILL_KIND, FeedStore, entry_row
 from pipeline.store.schema import backfill_progress, entries, feeds
 from pipeline.types import BackfillStep, EntryRow, NewEntry
 
 BACKFILL_FEED_PREFIX = "backfill:"
+
+
+def backfill_feed_key(outlet: str, period: str) -> str:
+    suffix = f":{period}"
+    return f"{BACKFILL_FEED_PREFIX}{outlet}"[: 200 - len(suffix)] + suffix
 
 
 def url_key(url: str) -> str:
@@ -21,17 +32,17 @@ def url_key(url: str) -> str:
 
 
 class BackfillStore(FeedStore):
-    def backfill_feed(self, outlet: str, url: str, now: datetime) -> int:
-        """The id of the outlet's backfill feed row (``backfill:<outlet>``), made on
-        first use. It is disabled, so no cycle ever polls it; feeds.yaml sync
-        leaves it disabled."""
-        key = f"{BACKFILL_FEED_PREFIX}{outlet}"[:200]
+    def backfill_feed(self, outlet: str, period: str, url: str, now: datetime) -> int:
+        """The id of the backfill feed row of ``outlet`` in ``period``
+        (``backfill:<outlet>:<period>``), made on first use. It is disabled, so
+        no cycle ever polls it; feeds.yaml sync leaves it disabled."""
+        key = backfill_feed_key(outlet, period)
         with self.write() as conn:
             found = conn.execute(select(feeds.c.id).where(feeds.c.key == key)).scalar()
             if found is not None:
                 return int(found)
             stmt = self.insert_ignore(feeds).values(
-                key=key, url=url, outlet=outlet, kind="backfill", enabled=False,
+                key=key, url=url, outlet=outlet, kind=BACKFILL_KIND, enabled=False,
                 interval_s=3600, state="ok", created_at=now,
             )  # fmt: skip
             conn.execute(stmt)

@@ -39,10 +39,6 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def is_sqlite(engine: Engine) -> bool:
-    return engine.dialect.name == "sqlite"
-
-
 def make_engine(
     url: str, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS, mode: OpenMode = "create"
 ) -> Engine:

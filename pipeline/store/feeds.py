@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.engine import Connection, RowMapping
+from sqlalchemy.sql import Select
 
 from pipeline.store.base import StoreBase
 from pipeline.store.gaps import note_gap
@@ -40,6 +41,14 @@ _FEED_FIELDS = [
 ]
 
 
+BACKFILL_KIND = "backfill"  # the disabled feed rows a backfill hangs its entries on
+
+
+def backfill_feed_ids() -> Select[Any]:
+    """The ids of the backfill feed rows (a subquery)."""
+    return select(feeds.c.id).where(feeds.c.kind == BACKFILL_KIND)
+
+
 def feed_row(row: RowMapping) -> FeedRow:
     """A feeds row as the value the rest of the package sees (also used by leases)."""
     return FeedRow(**{name: row[name] for name in _FEED_FIELDS})
@@ -70,8 +79,10 @@ class FeedStore(StoreBase):
                 conn.execute(update(feeds).where(feeds.c.key.in_(gone)).values(enabled=False))
 
     def feeds(self) -> list[FeedRow]:
+        """The feeds of feeds.yaml, past and present (not the backfill's own rows)."""
+        q = select(feeds).where(feeds.c.kind != BACKFILL_KIND).order_by(feeds.c.key)
         with self.read() as conn:
-            return [feed_row(r._mapping) for r in conn.execute(select(feeds).order_by(feeds.c.key))]
+            return [feed_row(r._mapping) for r in conn.execute(q)]
 
     def due_feeds(self, now: datetime, limit: int | None = None) -> list[FeedRow]:
         query = (
@@ -123,7 +134,7 @@ class FeedStore(StoreBase):
                 entries, feeds.c.outlet.label("feed_outlet"), feeds.c.language.label("feed_lang")
             )
             .join(feeds, feeds.c.id == entries.c.feed_id)
-            .where(entries.c.state == "queued")
+            .where(entries.c.state == "queued", feeds.c.kind != BACKFILL_KIND)
             .where(or_(entries.c.next_attempt.is_(None), entries.c.next_attempt <= now))
             .order_by(entries.c.id)
             .limit(limit)
@@ -199,8 +210,13 @@ class FeedStore(StoreBase):
             ]
 
     def queue_depth(self) -> int:
+        """Entries waiting for the cycle (a backfill's own queue is not counted)."""
         with self.read() as conn:
-            q = select(func.count()).select_from(entries).where(entries.c.state == "queued")
+            q = (
+                select(func.count())
+                .select_from(entries)
+                .where(entries.c.state == "queued", entries.c.feed_id.not_in(backfill_feed_ids()))
+            )
             return int(conn.execute(q).scalar_one())
 
     def entry_counts_since(self, since: datetime) -> dict[int, int]:

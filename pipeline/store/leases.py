@@ -35,7 +35,7 @@ from sqlalchemy.sql import Select
 
 from pipeline.errors import StoreError
 from pipeline.store.base import StoreBase, classify_db_error
-from pipeline.store.feeds import entry_row, feed_row
+from pipeline.store.feeds import backfill_feed_ids, entry_row, feed_row
 from pipeline.store.schema import entries, feeds
 from pipeline.types import EntryRow, FeedRow
 
@@ -72,9 +72,11 @@ class LeaseStore(StoreBase):
         self, owner: str, now: datetime, lease_s: float, limit: int
     ) -> list[EntryRow]:
         """Lease up to ``limit`` queued entries, plus the queued entries that share
-        their article URL (so one worker fetches each page); committed on return."""
+        their article URL (so one worker fetches each page); committed on return.
+        Entries of backfill feeds are left to the backfill of their period."""
         due = (
             entries.c.state == "queued",
+            entries.c.feed_id.not_in(backfill_feed_ids()),  # a backfill's own queue
             or_(entries.c.next_attempt.is_(None), entries.c.next_attempt <= now),
             or_(entries.c.lease_until.is_(None), entries.c.lease_until <= now),
         )

@@ -259,7 +259,10 @@ class QueueStore(StoreBase):
         if expr is None:
             return None
         matched = select(_FTS.c.rowid).where(literal_column("articles_fts").op("MATCH")(expr))
-        return articles.c.id.in_(matched)
+        # "+ 0" keeps SQLite from looking up every match (all periods) by rowid,
+        # reading each row; it scans the period in the queue index and probes
+        # the matched ids instead.
+        return (articles.c.id + 0).in_(matched)
 
     @staticmethod
     def _page_ids(q: QueueQuery, conds: list[ColumnElement[bool]]) -> Select[Any]:

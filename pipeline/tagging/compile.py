@@ -120,11 +120,13 @@ class CompiledRules:
 
 def rules_version(rules: RulesFile) -> str:
     """A stable hash of the rules' content and the engine's semantics."""
-    # Section labels are headings and search queries feed `vric backfill
-    # --search`, not tagging: changing them must not make every stored
-    # article look tagged by other rules.
+    # Section labels are headings, search queries feed `vric backfill
+    # --search` and entities group stories, not tagging: changing them must
+    # not make every stored article look tagged by other rules.
     content = rules.model_dump(
-        mode="json", by_alias=True, exclude={"sections": {"labels"}, "search": True}
+        mode="json",
+        by_alias=True,
+        exclude={"sections": {"labels"}, "search": True, "entities": True},
     )
     dumped = json.dumps(content, sort_keys=True)
     return hashlib.sha256(f"{ENGINE_VERSION}\n{dumped}".encode()).hexdigest()[:12]

@@ -9,19 +9,24 @@ stays in C: ``str.lower()`` (one-to-one for every code point except ``İ``),
 then a Latin-1 byte table. Characters outside Latin-1 are rare in our
 languages (curly quotes, dashes, a Romanian or Polish name) and go through a
 small codec error handler that keeps the length: typographic quotes and
-dashes become their ASCII forms, accented Latin letters their base letter,
-other letters the placeholder ``ª`` (still a word character), and anything
-else a space.
+dashes become their ASCII forms. Text with letters outside Latin-1 (Polish,
+Romanian, Cyrillic, CJK...) goes through ``str.translate`` with a cached table
+instead: accented letters become their base letter, other letters stay
+themselves (lower case), anything else a space.
+
+This is the package's only fold: tagging matches on it, and the dedup keys
+and opinion labels of :mod:`pipeline.article` use it too, so a word folds the
+same way everywhere.
 """
 
 from __future__ import annotations
 
 import codecs
+import re
 import unicodedata
 from functools import lru_cache
 
 _ERRORS = "vric-fold"
-_PLACEHOLDER = "\u00aa"  # 'ª': a letter, so words in other scripts stay words
 _PUNCT = {
     "\u2018": "'",
     "\u2019": "'",
@@ -49,9 +54,9 @@ def _fallback(ch: str) -> str:
     if ch in _PUNCT:
         return _PUNCT[ch]
     base = _strip_marks(ch).lower()
-    if len(base) == 1 and ord(base) < 0x100:
+    if len(base) == 1 and (base.isalnum() or ord(base) < 0x100):
         return base
-    return _PLACEHOLDER if ch.isalnum() else " "
+    return ch if ch.isalnum() else " "
 
 
 def _encode_error(exc: UnicodeError) -> tuple[str, int]:
@@ -74,6 +79,21 @@ def _byte_table() -> bytes:
 
 
 _BYTES = _byte_table()
+# After lower(): anything the Latin-1 table and the punctuation map do not cover.
+_OTHER_SCRIPT = re.compile("[^\x00-\xff" + "".join(_PUNCT) + "]")
+
+
+class _CharTable(dict[int, str]):
+    """``str.translate`` table for text outside Latin-1, filled on first use."""
+
+    def __missing__(self, code: int) -> str:
+        ch = chr(code)
+        out = chr(_BYTES[code]) if code < 0x100 else _fallback(ch)
+        self[code] = out
+        return out
+
+
+_CHARS = _CharTable()
 
 
 def fold(text: str) -> str:
@@ -82,9 +102,7 @@ def fold(text: str) -> str:
         return text.lower()
     if "\u0130" in text:  # 'İ'.lower() is two code points
         text = text.replace("\u0130", "I")
-    return text.lower().encode("latin-1", _ERRORS).translate(_BYTES).decode("latin-1")
-
-
-def is_word_char(ch: str) -> bool:
-    """Letters and digits are word characters; everything else is a boundary."""
-    return ch.isalnum()
+    lowered = text.lower()
+    if _OTHER_SCRIPT.search(lowered):
+        return lowered.translate(_CHARS)
+    return lowered.encode("latin-1", _ERRORS).translate(_BYTES).decode("latin-1")

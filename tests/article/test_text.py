@@ -51,11 +51,11 @@ def test_cap_respects_the_limit(value: str, limit: int) -> None:
     assert value.startswith(cut)
 
 
-def test_clean_field_applies_the_documented_caps() -> None:
+def test_fields_are_capped_as_documented() -> None:
     assert text.FIELD_CAPS == {
         "title": 1000, "author": 512, "summary": 65536, "text": 1048576, "url": 4096,
     }  # fmt: skip
-    title, truncated = text.clean_field("title", "T\x00" * 3000)
+    title, truncated = text.cap(text.clean("T\x00" * 3000), text.FIELD_CAPS["title"])
     assert (len(title), truncated) == (1000, True)
 
 

@@ -12,6 +12,8 @@ from pipeline.parse.archives import paged_url, prev_archive
 from pipeline.parse.sitemaps import BadSitemap, SitemapTooLarge, iter_sitemap
 from pipeline.periods import parse_period
 
+NOW = datetime(2021, 12, 1, tzinfo=UTC)
+
 AUG_SEP = parse_period("2021-08")
 
 
@@ -80,14 +82,16 @@ def test_the_stream_reader_reads_news_sitemaps_and_indexes() -> None:
         b"<news:publication_date>2021-08-03T10:00:00Z</news:publication_date>"
         b"<news:title>Una nota</news:title></news:news></url></urlset>"
     )
-    [(kind, link)] = list(iter_sitemap(body, max_bytes=10**6))
+    [(kind, link)] = list(iter_sitemap(body, max_bytes=10**6, now=NOW))
     assert kind == "url"
     assert (link.loc, link.title, link.source_name, link.language) == (
         "https://d/1", "Una nota", "Diario", "es",
     )  # fmt: skip
     assert link.date == datetime(2021, 8, 3, 10, tzinfo=UTC)  # publication date beats lastmod
     index = b"<sitemapindex><sitemap><loc>https://d/s1.xml</loc></sitemap></sitemapindex>"
-    assert [k for k, _ in iter_sitemap(gzip.compress(index), max_bytes=10**6)] == ["sitemap"]
+    assert [k for k, _ in iter_sitemap(gzip.compress(index), max_bytes=10**6, now=NOW)] == [
+        "sitemap"
+    ]
 
 
 def test_the_stream_reader_refuses_dtds_bombs_and_broken_xml() -> None:
@@ -96,15 +100,15 @@ def test_the_stream_reader_refuses_dtds_bombs_and_broken_xml() -> None:
         b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><urlset><url><loc>&b;</loc></url></urlset>'
     )
     with pytest.raises(BadSitemap, match="DTD"):
-        list(iter_sitemap(laughs, max_bytes=10**6))
+        list(iter_sitemap(laughs, max_bytes=10**6, now=NOW))
     with pytest.raises(SitemapTooLarge):
-        list(iter_sitemap(gzip.compress(b"<urlset>" + b" " * 3_000_000), max_bytes=10**6))
+        list(iter_sitemap(gzip.compress(b"<urlset>" + b" " * 3_000_000), max_bytes=10**6, now=NOW))
     with pytest.raises(SitemapTooLarge):
-        list(iter_sitemap(b"<urlset>" + b" " * 2000, max_bytes=1000))
+        list(iter_sitemap(b"<urlset>" + b" " * 2000, max_bytes=1000, now=NOW))
     with pytest.raises(BadSitemap):
-        list(iter_sitemap(b"<urlset><url><loc>x</loc></urlset>", max_bytes=10**6))
+        list(iter_sitemap(b"<urlset><url><loc>x</loc></urlset>", max_bytes=10**6, now=NOW))
     with pytest.raises(BadSitemap, match="gzip"):
-        list(iter_sitemap(b"\x1f\x8b\x08\x00garbage", max_bytes=10**6))
+        list(iter_sitemap(b"\x1f\x8b\x08\x00garbage", max_bytes=10**6, now=NOW))
 
 
 def test_archive_links() -> None:
@@ -117,3 +121,25 @@ def test_archive_links() -> None:
     assert paged_url("https://d.example/feed/?lang=es&paged=2", 3) == (
         "https://d.example/feed/?lang=es&paged=3"
     )
+
+
+def test_the_stream_reader_gates_sitemap_dates_like_every_other_source() -> None:
+    """issue 18: lastmod and news:publication_date outside 1995..now+1 day are no
+    date (the page decides) and flagged; Unix seconds are read when plausible."""
+    body = (
+        b'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
+        b'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">'
+        b"<url><loc>http://d.test/a</loc><lastmod>1970-01-01</lastmod></url>"
+        b"<url><loc>http://d.test/b</loc><news:news><news:publication_date>2031-08-10"
+        b"</news:publication_date></news:news></url>"
+        b"<url><loc>http://d.test/c</loc><lastmod>1629100800</lastmod></url>"
+        b"<url><loc>http://d.test/d</loc><lastmod>2021-08-16</lastmod></url>"
+        b"</urlset>"
+    )
+    links = [link for _, link in iter_sitemap(body, max_bytes=10**6, now=NOW)]
+    assert [(x.loc[-1], x.date, x.date_raw, x.date_flag) for x in links] == [
+        ("a", None, "1970-01-01", "date_implausible"),
+        ("b", None, "2031-08-10", "date_implausible"),
+        ("c", datetime(2021, 8, 16, 8, tzinfo=UTC), "1629100800", None),
+        ("d", datetime(2021, 8, 16, tzinfo=UTC), "2021-08-16", None),
+    ]

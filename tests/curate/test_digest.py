@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
 from pipeline.config.rules_schema import monitor_sections
-from pipeline.curate.bundle.compose import DigestModel, ItemInput, Period, compose
+from pipeline.curate.bundle.compose import Also, DigestModel, ItemInput, Period, compose
 from pipeline.curate.bundle.digest import md_escape, plain_text, render_markdown, safe_href
 from pipeline.curate.bundle.page import render_page as render_html
 from tests.curate.factory import RULES
@@ -69,7 +69,7 @@ def _item(title: str, url: str = "https://example.org/a", outlet: str = "RT") ->
         id=1, section="russia", title=title, url=url, outlet=outlet, country="ru",
         language="es", published_at=datetime(2021, 8, 14, 12, tzinfo=UTC), summary=title,
         counts_as_state=False, state_media=False, controlling_state=None,
-        syndicated_from=None, also=(outlet,),
+        syndicated_from=None, also=(Also(outlet, url),),
     )  # fmt: skip
 
 
@@ -98,7 +98,7 @@ def _assert_inert(dom: _Dom) -> None:
     assert "script" not in names and "base" not in names and "img" not in names
     assert "iframe" not in names and names.count("style") == 1  # ours, allowed by its hash
     svgs = [a for t, a in dom.tags if t == "svg"]
-    assert all(a.get("class") == "chart" for a in svgs) and len(svgs) == 4  # our charts only
+    assert all(a.get("class") == "chart" for a in svgs) and len(svgs) == 3  # our charts only
     for tag, attrs in dom.tags:
         assert not any(a.startswith("on") for a in attrs), (tag, attrs)
         assert "style" not in attrs and "src" not in attrs
@@ -116,7 +116,8 @@ def test_hostile_titles_and_links_are_inert_in_html() -> None:
     dom = _parse(render_html(_digest(items)))
     _assert_inert(dom)
     links = [a for t, a in dom.tags if t == "a" and a["href"].startswith("http")]
-    assert len(links) == len(HOSTILE_TITLES)  # none of the hostile URLs became a link
+    # each good item links its title and its "also published by" copy; no hostile URL is a link
+    assert len(links) == 2 * len(HOSTILE_TITLES)
     text = "".join(dom.text)
     assert "<script>alert(1)</script>" in text  # shown as text, not run
 
@@ -134,7 +135,7 @@ def test_html_has_a_strict_csp_and_no_remote_resource() -> None:
     assert f"style-src 'sha256-{digest}'" in policy  # the only stylesheet allowed is ours
     assert not any(t in ("link", "script", "img", "iframe", "object") for t, _ in dom.tags)
     assert "url(" not in html_text and "@import" not in html_text
-    assert "<bdi>Rusia</bdi>" in html_text
+    assert ">Rusia</a></bdi>" in html_text  # the title isolated (bidi) around its link
 
 
 def test_bidi_overrides_and_zero_width_marks_are_removed_and_hosts_punycoded() -> None:
@@ -196,7 +197,8 @@ def test_markdown_items_have_one_link_and_no_raw_html(title: str) -> None:
     md = render_markdown(_digest([_item(title), _item(title, "javascript:alert(1)")]))
     children = _md_inline_tokens(md)
     links = [c for c in children if c.type == "link_open"]  # type: ignore[attr-defined]
-    assert len(links) == 1 and links[0].attrs["href"] == "https://example.org/a"  # type: ignore[attr-defined]
+    hrefs = [c.attrs["href"] for c in links]  # type: ignore[attr-defined]
+    assert hrefs == ["https://example.org/a"] * 2  # the good item's title and its copy
     assert not [c for c in children if "html" in c.type or c.type == "image"]  # type: ignore[attr-defined]
     tokens = _md.parse(md)
     headings = [tokens[i + 1].content for i, t in enumerate(tokens) if t.type == "heading_open"]

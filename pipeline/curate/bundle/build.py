@@ -123,7 +123,7 @@ def candidate(a: ArticleView, sections: SectionMap) -> Candidate:
         id=a.id, section=sections.section_of(a), status=status_of(a), score=a.score,
         published_at=a.published_at, cluster_id=a.cluster_id, is_opinion=a.is_opinion,
         flags=frozenset(a.tag_names("flag")), state_media=a.state_media,
-        cap_policy=a.cap_policy, syndicated_from=a.syndicated_from,
+        cap_policy=a.cap_policy, syndicated_from=a.syndicated_from, story_id=a.story_id,
     )  # fmt: skip
 
 
@@ -147,17 +147,17 @@ def digest_model(src: Sources, sel: Selection, views: Mapping[int, ArticleView],
 
     def item(c: Candidate) -> compose.ItemInput:
         v = views[c.id]
-        name, country = outlets(v.outlet)
-        wire = outlets(v.syndicated_from)[0] or v.syndicated_from if v.syndicated_from else None
-        also = tables.also_outlets(v, sel.collapsed.get(c.id, ()), views)
+        country = outlets(v.outlet)[1]
+        wire = display_outlet(outlets, v.syndicated_from, None) if v.syndicated_from else None
         return compose.ItemInput(
             id=v.id, section=c.section, title=v.title, url=v.url,
-            outlet=name or v.outlet or v.domain or "", country=country,
+            outlet=display_outlet(outlets, v.outlet, v.domain), country=country,
             language=v.language, published_at=v.published_at, summary=v.summary,
             counts_as_state=c.id in sel.state_ids, state_media=v.state_media,
             controlling_state=v.controlling_state, syndicated_from=wire,
-            also=tuple(outlets(o)[0] or o for o in also), is_opinion=c.is_opinion,
-            anti_us=ANTI_US_FLAG in c.flags,
+            also=also_published(v, _also_ids(sel, c.id), views, outlets),
+            is_opinion=c.is_opinion, anti_us=ANTI_US_FLAG in c.flags, lead=v.lead,
+            domain=v.domain,
         )  # fmt: skip
 
     period = compose.Period(src.period.name, src.period.label, src.period.start, src.period.end)
@@ -169,6 +169,38 @@ def digest_model(src: Sources, sel: Selection, views: Mapping[int, ArticleView],
         versions=versions, cap_broken=sel.cap_broken_by_analysts,
         feeds=compose.feed_health([(f.state, f.enabled) for f in src.feeds]),
     )  # fmt: skip
+
+
+def _also_ids(sel: Selection, item_id: int) -> tuple[int, ...]:
+    """The item's collapsed copies, its story's other reports, and their copies."""
+    ids = list(sel.collapsed.get(item_id, ()))
+    for other in sel.stories.get(item_id, ()):
+        ids += [other, *sel.collapsed.get(other, ())]
+    return tuple(ids)
+
+
+def display_outlet(outlets: OutletCache, outlet_id: str | None, domain: str | None) -> str:
+    """The outlet's name from the registry; else its host; never a raw registry id
+    ("ru_sputnik_mundo" becomes "Ru Sputnik Mundo" only when nothing better exists)."""
+    name = outlets(outlet_id)[0] if outlet_id else None
+    if name:
+        return str(name)
+    if domain:
+        return domain.removeprefix("www.")
+    return (outlet_id or "").replace("_", " ").title()
+
+
+def also_published(v: ArticleView, members: Sequence[int], views: Mapping[int, ArticleView],
+                   outlets: OutletCache) -> tuple[compose.Also, ...]:  # fmt: skip
+    """The other outlets of the item's collapsed copies, by name, each with the
+    first of its reports (by id) as the link; the item's own outlet left out."""
+    own = display_outlet(outlets, v.outlet, v.domain)
+    found: dict[str, str] = {}
+    for m in sorted(members):
+        if m in views and m != v.id:
+            other = views[m]
+            found.setdefault(display_outlet(outlets, other.outlet, other.domain), other.url)
+    return tuple(compose.Also(n, u) for n, u in sorted(found.items()) if n != own)
 
 
 def _removed(sel: Selection) -> dict[str, dict[str, Any]]:
@@ -212,8 +244,9 @@ def _compose(
 ) -> tuple[Any, dict[int, Any], OutletCache, Any]:
     """The policy's selection and the digest model: what every output is made from."""
     views = {v.id: v for v in src.views}
+    one_per_story = settings.stories.enabled and settings.stories.one_per_story
     sel = select((candidate(v, sections) for v in src.views), cap_rules(settings.policy),
-                 sections.names)  # fmt: skip
+                 sections.names, one_per_story=one_per_story)  # fmt: skip
     outlets = OutletCache(registry)
     return sel, views, outlets, digest_model(src, sel, views, outlets, settings, sections, versions)
 
@@ -262,6 +295,7 @@ def render_bundle(
         files["coverage.csv"] = tables.coverage_csv(
             src.feeds, src.outlets, kept, registry, src.gap_hours
         )
+        files.update({n: svg.encode("utf-8") for n, svg in charts.coverage_charts(d).items()})
     manifest = _manifest(src, sel, settings, versions, files, now)
     manifest["formats"] = [f for f in FORMATS if f in wanted and f not in unavailable]
     manifest["unavailable"] = unavailable

@@ -4,8 +4,9 @@
 sections in the monitor's order (rules.yaml), items in date order within a
 section (newest first unless ``settings.policy.digest_order`` says otherwise;
 the rank has already decided what the cap keeps), each with its outlet and
-country, language, date, a short summary cut at a sentence boundary, its
-state-media marker and the outlets that also published the story. The header
+country, language, date, a short summary (:func:`summary_of`), its
+state-media marker and the outlets that also published the story
+(:class:`Also`, a list so that one item can stand for a whole story). The header
 and the disclaimer are made from the same figures as ``manifest.json``.
 
 HTML (:mod:`page`), PDF (:mod:`pdf`), DOCX (:mod:`word`) and Markdown
@@ -23,6 +24,7 @@ from zoneinfo import ZoneInfo
 from pipeline.curate.bundle.digest import heading, plain_text, title_of
 
 SUMMARY_MAX = 300
+TITLE_MAX = 300  # a longer title is cut at a word and ends in "…" (a hostile or broken feed)
 ORDERS = ("newest_first", "oldest_first", "rank")
 
 COUNTRIES = {
@@ -31,7 +33,8 @@ COUNTRIES = {
     "do": "Dominican Republic", "ec": "Ecuador", "es": "Spain", "fr": "France",
     "gb": "United Kingdom", "gt": "Guatemala", "gy": "Guyana", "hn": "Honduras",
     "ht": "Haiti", "int": "international", "ir": "Iran", "jm": "Jamaica",
-    "lac": "Latin America", "lb": "Lebanon", "mx": "Mexico", "ni": "Nicaragua",
+    "lac": "Latin America", "lac_regional": "Latin America (regional)", "lb": "Lebanon",
+    "mx": "Mexico", "ni": "Nicaragua",
     "pa": "Panama", "pe": "Peru", "py": "Paraguay", "ru": "Russia", "sr": "Suriname",
     "sv": "El Salvador", "tt": "Trinidad and Tobago", "us": "United States",
     "uy": "Uruguay", "ve": "Venezuela",
@@ -41,6 +44,23 @@ LANGUAGES = {"es": "Spanish", "pt": "Portuguese", "en": "English", "fr": "French
 
 # A sentence ends at . ! ? or … (with closing quotes or brackets) before a space.
 _SENTENCE_END = re.compile(r"[.!?…][\"'’”»)\]]*(?=\s)")
+# A news lead's dateline: "LIMA, 13 sep (Xinhua) -- ", "EL ALTO (Sputnik) - ",
+# "CIUDAD DE MÉXICO.- ": a place in capitals, an optional date and agency, a dash.
+_CAPS = "A-ZÁÀÂÃÄÇÉÈÊËÍÎÏÑÓÔÕÖÚÙÛÜ"
+_DATELINE = re.compile(
+    rf"^[{_CAPS}][{_CAPS}.'’/ ]{{1,40}}?(?:,[^()\n.]{{1,25}})?(?:\s*\([^()\n]{{1,40}}\))?"
+    r"\s*(?:\.-|--|[-–—])\s+"
+)
+_TITLE_SEPARATORS = (" - ", " | ", " – ", " — ", " :: ")
+
+
+@dataclass(frozen=True)
+class Also:
+    """Another outlet that published the item's story (a collapsed copy today;
+    every other report of the story once items stand for stories)."""
+
+    outlet: str  # display name
+    url: str | None = None  # its report, linked when http(s)
 
 
 @dataclass(frozen=True)
@@ -55,14 +75,16 @@ class ItemInput:
     country: str | None  # registry code: "br"
     language: str | None
     published_at: datetime
-    summary: str | None
+    summary: str | None  # the feed's or page's description
     counts_as_state: bool  # toward the cap (policy.CapRules)
     state_media: bool
     controlling_state: str | None
     syndicated_from: str | None  # the wire's display name
-    also: tuple[str, ...] = ()  # display names of the collapsed copies' outlets
+    also: tuple[Also, ...] = ()  # the other outlets that published the story
     is_opinion: bool = False
     anti_us: bool = False
+    lead: str | None = None  # the start of the extracted text (the summary's fallback)
+    domain: str | None = None  # the outlet's host, for stripping " - infobae.com" from titles
 
 
 @dataclass(frozen=True)
@@ -79,7 +101,7 @@ class Item:
     summary: str
     state_media: bool  # counts toward the cap: data-state-media
     marker: str | None  # "State media (Russia)", "Copy of a Sputnik Mundo wire"
-    also: tuple[str, ...] = ()
+    also: tuple[Also, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -175,19 +197,82 @@ def cut_summary(text: str | None, title: str = "", limit: int = SUMMARY_MAX) -> 
     """One or two sentences of ``text``, never more than ``limit`` characters.
 
     A description that merely repeats the title (aggregator feeds) gives "".
-    Without a sentence end in reach the text is cut at a word and ends in "…".
+    Without a sentence end in reach the text is cut at the last clause (", ")
+    in its last 40 %, else at a word, and ends in "…".
     """
     t = plain_text(text)
-    head = plain_text(title)
-    if not t or (head and t.casefold().startswith(head.casefold())):
+    if not t or _repeats(t, title):
         return ""
     ends = [e for e in sentence_ends(t)[:2] if e <= limit]
     if ends:
         return t[: ends[-1]]
     if len(t) <= limit:
         return t
-    cut = t[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:–- ")
-    return cut + "…"
+    clause = t[: limit - 1].rfind(", ")  # a long first sentence: end at a clause if one is near
+    if clause >= limit * 0.6:
+        return t[:clause].rstrip() + "…"
+    return shorten(t, limit)
+
+
+def _repeats(text: str, title: str) -> bool:
+    head = plain_text(title).casefold()
+    return bool(head) and text.casefold().startswith(head)
+
+
+def lead_text(text: str | None, title: str) -> str:
+    """The article's first paragraphs without the title line and the dateline."""
+    t = plain_text(text)
+    head = plain_text(title)
+    if head and t.casefold().startswith(head.casefold()):
+        t = t[len(head) :].lstrip(" .:-–—|")
+    return _DATELINE.sub("", t, count=1)
+
+
+def summary_of(description: str | None, lead: str | None, title: str,
+               limit: int = SUMMARY_MAX) -> str:  # fmt: skip
+    """The item's summary: the description, else the lead of the text, cut at
+    a sentence boundary (:func:`cut_summary`); never the title again."""
+    return cut_summary(description, title, limit) or cut_summary(
+        lead_text(lead, title), title, limit
+    )
+
+
+def clean_title(title: str | None, names: Sequence[str | None]) -> str:
+    """The title without a trailing source suffix (" - Infobae", " | RT"):
+    removed only when it names the item's own outlet or its host."""
+    t = plain_text(title)
+    wanted = {n.casefold() for n in _outlet_names(names)}
+    for _ in range(2):  # "Title - Section - Outlet" loses only the outlet
+        for sep in _TITLE_SEPARATORS:
+            head, found, tail = t.rpartition(sep)
+            if found and head.strip() and tail.strip().casefold() in wanted:
+                t = head.rstrip()
+                break
+        else:
+            break
+    return t
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` if it fits, else cut at a word within ``limit`` characters, with "…"."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0] if " " in text[: limit - 1] else text[: limit - 1]
+    return cut.rstrip(",;:–- ") + "…"
+
+
+def _outlet_names(names: Sequence[str | None]) -> set[str]:
+    out = set()
+    for raw in names:
+        n = plain_text(raw)
+        if not n:
+            continue
+        out.add(n)
+        host = n.removeprefix("www.")
+        out.add(host)
+        if "." in host and " " not in host:
+            out.add(host.split(".")[0])  # infobae.com → infobae
+    return out
 
 
 def sentence_ends(text: str) -> list[int]:
@@ -219,14 +304,17 @@ def marker(i: ItemInput) -> str | None:
 
 def _item(i: ItemInput, zone: ZoneInfo) -> Item:
     lang = (i.language or "").strip() or None
-    country = COUNTRIES.get(i.country or "", (i.country or "").upper() or None)
+    code = (i.country or "").strip().lower()
+    country = COUNTRIES.get(code, code.upper() or None)
+    title = shorten(clean_title(i.title, (i.outlet, i.domain)), TITLE_MAX) or "(untitled)"
+    also = tuple(Also(plain_text(a.outlet), a.url) for a in i.also if plain_text(a.outlet))
     return Item(
-        id=i.id, section=i.section, title=plain_text(i.title) or "(untitled)", url=i.url,
+        id=i.id, section=i.section, title=title, url=i.url,
         outlet=plain_text(i.outlet), country=country, language=lang,
-        language_name=LANGUAGES.get(lang or "", lang), summary=cut_summary(i.summary, i.title),
+        language_name=LANGUAGES.get(lang or "", lang),
+        summary=summary_of(i.summary, i.lead, title),
         published=i.published_at.astimezone(zone).date().isoformat(),
-        state_media=i.counts_as_state, marker=marker(i),
-        also=tuple(plain_text(a) for a in i.also),
+        state_media=i.counts_as_state, marker=marker(i), also=also,
     )  # fmt: skip
 
 
@@ -241,15 +329,16 @@ def ordered(items: Sequence[ItemInput], order: str) -> list[ItemInput]:
 
 
 def weeks(days: Sequence[str], start: date, end: date) -> tuple[tuple[str, int], ...]:
-    """Items per week (weeks start on Monday) from ``start`` up to ``end`` (exclusive)."""
-    monday = start - timedelta(days=start.weekday())
+    """Items per week of the period: seven-day weeks counted from ``start`` (the
+    period's first day, week 1) up to ``end`` (exclusive; the last may be shorter)."""
     out: dict[str, int] = {}
-    while monday < end:
-        out[monday.isoformat()] = 0
-        monday += timedelta(days=7)
+    first = start
+    while first < end:
+        out[first.isoformat()] = 0
+        first += timedelta(days=7)
     for d in days:
-        day = date.fromisoformat(d)
-        key = (day - timedelta(days=day.weekday())).isoformat()
+        offset = (date.fromisoformat(d) - start).days
+        key = (start + timedelta(days=7 * (offset // 7))).isoformat()
         if key in out:
             out[key] += 1
     return tuple(out.items())

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote, urlsplit, urlunsplit
 
 if TYPE_CHECKING:
-    from pipeline.curate.bundle.compose import DigestModel, Item
+    from pipeline.curate.bundle.compose import Also, DigestModel, Item
 
 REL = "noopener noreferrer nofollow"
 
@@ -93,6 +93,11 @@ def md_escape(value: str | None) -> str:
     return _ORDERED.sub(r"\1\\\2", text, count=1)
 
 
+def _md_also(a: Also) -> str:
+    href = safe_href(a.url or "")
+    return f"[{md_escape(a.outlet)}](<{href}>)" if href else md_escape(a.outlet)
+
+
 def _md_item(item: Item) -> str:
     title = md_escape(item.title) or "(untitled)"
     href = safe_href(item.url)
@@ -105,7 +110,7 @@ def _md_item(item: Item) -> str:
     if item.summary:
         line += f"  \n  {md_escape(item.summary)}"
     if item.also:
-        line += f"  \n  Also published by: {md_escape(', '.join(item.also))}"
+        line += f"  \n  Also published by: {', '.join(_md_also(a) for a in item.also)}"
     return line
 
 

@@ -44,7 +44,7 @@ def csp(css: str) -> str:
 def long_date(value: str) -> str:
     """2021-08-04 → 4 August 2021."""
     d = date.fromisoformat(value)
-    return f"{d.day} {d.strftime('%B')} {d.year}"
+    return f"{d.day} {charts.MONTHS[d.month - 1]} {d.year}"
 
 
 @cache

@@ -36,14 +36,15 @@ MUTED = RGBColor(0x59, 0x63, 0x6E)
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
-def _hyperlink(paragraph: Any, url: str, text: str) -> None:
+def _hyperlink(paragraph: Any, url: str, text: str, *, bold: bool = True) -> None:
     """A clickable run (w:hyperlink with an external relationship)."""
     r_id = paragraph.part.relate_to(url, RELATIONSHIP_TYPE.HYPERLINK, is_external=True)
     link = OxmlElement("w:hyperlink")
     link.set(qn("r:id"), r_id)
     run = OxmlElement("w:r")
     props = OxmlElement("w:rPr")
-    for tag, val in (("w:b", None), ("w:color", LINK), ("w:u", "single")):
+    styles = [("w:b", None)] if bold else []
+    for tag, val in [*styles, ("w:color", LINK), ("w:u", "single")]:
         el = OxmlElement(tag)
         if val:
             el.set(qn("w:val"), val)
@@ -76,9 +77,20 @@ def _item(doc: Any, i: Item) -> None:
         p.add_run(i.summary)
     if i.also:
         p.add_run().add_break()
-        also = p.add_run("Also published by: " + ", ".join(i.also))
-        also.font.color.rgb = MUTED
-        also.italic = True
+        _muted(p.add_run("Also published by: "))
+        for k, a in enumerate(i.also):
+            href = safe_href(a.url or "")
+            if href:
+                _hyperlink(p, href, a.outlet, bold=False)
+            else:
+                _muted(p.add_run(a.outlet))
+            if k < len(i.also) - 1:
+                _muted(p.add_run(", "))
+
+
+def _muted(run: Any) -> None:
+    run.font.color.rgb = MUTED
+    run.italic = True
 
 
 def _fixed_zip(data: bytes) -> bytes:
