@@ -11,8 +11,10 @@ on 127.0.0.1 and one keep-alive client, logged in as an analyst, times:
   version), followed by the meter read the page's script makes: p95 ≤ 50 ms
   for the decision.
 
-The live meter is read once before timing (the server warms it at start: that
-read is reported, not judged). SQLite only unless ``--pg-url`` answers.
+The server is ``vric serve`` in its own process (as in production); the
+access log's own times are reported beside the client's. The live meter is
+read once before timing (the server warms it at start: that read is
+reported, not judged). Postgres too when ``--pg-url`` answers.
 
     python -m bench.p6_http [--scale 0.1] [--no-pg]
 """
@@ -20,25 +22,27 @@ read is reported, not judged). SQLite only unless ``--pg-url`` answers.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
+import os
+import signal
 import socket
+import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import httpx
-import uvicorn
 
 from bench.harness import PG_DEFAULT, base_config, postgres_database, postgres_reachable, temp_dir
 from bench.p4_seed import TARGET_PERIOD, Seeder, templates
 from bench.p6_workbench import FULL_ARTICLES, FULL_PERIOD, p95
 from bench.report import Measurement, Target, console_lines
 from pipeline.accounts import hash_password
+from pipeline.config import DEFAULTS_DIR
 from pipeline.store import Store
-from pipeline.web.app import WebOptions, create_app
 
 TARGETS = {"page": Target("<=", 150.0), "search": Target("<=", 250.0),
            "decide": Target("<=", 50.0)}  # fmt: skip
@@ -50,25 +54,54 @@ SEARCHES = ("venezuela", "rusia china", "acuerdo energético", '"gas natural"', 
 
 
 class Served:
-    def __init__(self, app: Any) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
-        self.server = uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False,
-                                                    lifespan="off"))  # fmt: skip
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]},
-                                       daemon=True)  # fmt: skip
+    """``vric serve`` in its own process on a free loopback port (the client's
+    timing then has no share of the server's interpreter), JSON logs to a file."""
+
+    def __init__(self, db_url: str, log: Path) -> None:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = int(sock.getsockname()[1])
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.db_url = db_url
+        self.log = log
+        self.proc: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> Served:
-        self.thread.start()
-        while not self.server.started:
-            time.sleep(0.02)
-        return self
+        env = {**os.environ, "VRIC_DATABASE_URL": self.db_url, "VRIC_CONFIG_DIR": str(DEFAULTS_DIR)}
+        with self.log.open("wb") as err:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "pipeline", "--log-json", "serve", "--port", str(self.port)],
+                env=env, stdout=subprocess.DEVNULL, stderr=err,
+            )  # fmt: skip
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=2).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        raise RuntimeError(f"vric serve did not start: {self.log.read_text()[-2000:]}")
 
     def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(10)
-        self.sock.close()
+        if self.proc is not None:
+            self.proc.send_signal(signal.SIGTERM)
+            self.proc.wait(30)
+
+    def app_times(self) -> dict[str, list[float]]:
+        """The access log's ``ms`` per phase; phases are separated by /healthz calls."""
+        phases: list[list[float]] = [[]]
+        for line in self.log.read_text(encoding="utf-8").splitlines():
+            if not line.startswith("{"):
+                continue
+            doc = json.loads(line)
+            if doc.get("logger") != "pipeline.web.access":
+                continue
+            if doc.get("path") == "/healthz":
+                phases.append([])
+            else:
+                phases[-1].append(float(doc["ms"]))
+        named = dict(zip(("start", "warm-up", "page", "search", "decide"), phases, strict=False))
+        return named
 
 
 def _timed(call: Callable[[int], Any], n: int) -> list[float]:
@@ -89,16 +122,17 @@ def login(client: httpx.Client) -> None:
     client.headers["X-CSRF-Token"] = client.get("/api/session").json()["csrf_token"]
 
 
-def measure_backend(label: str, url: str, articles: int, period: int,
-                    records: Sequence[Any]) -> tuple[list[Measurement], list[str]]:  # fmt: skip
+def measure_backend(label: str, url: str, articles: int, period: int, records: Sequence[Any],
+                    log: Path) -> tuple[list[Measurement], list[str]]:  # fmt: skip
     store = Store(url)
     store.upgrade()
     Seeder(store, records, period).grow_to(articles)
     if store.get_user("ana") is None:
         store.add_user("ana", "analyst", hash_password(PASSWORD))
-    app = create_app(store, base_config(), WebOptions())
+    store.close()
     p = TARGET_PERIOD
-    with Served(app) as served, httpx.Client(base_url=served.url, timeout=60) as client:
+    served = Served(url, log)
+    with served, httpx.Client(base_url=served.url, timeout=60) as client:
         login(client)
         t0 = time.perf_counter()
         client.get(f"/api/periods/{p}/meter").raise_for_status()
@@ -131,11 +165,15 @@ def measure_backend(label: str, url: str, articles: int, period: int,
             client.get(f"/api/periods/{p}/meter").raise_for_status()
             meter_ms.append((time.perf_counter() - t) * 1000)
 
+        client.get("/healthz")
         _timed(page, 6)  # warm-up
+        client.get("/healthz")
         pages = _timed(page, CALLS)
+        client.get("/healthz")
         searches = _timed(search, CALLS)
+        client.get("/healthz")
         _timed(decide, min(CALLS, len(items)))
-    store.close()
+    in_app = {k: p95(v) for k, v in served.app_times().items() if v}
     mid = f"P6-http-{label}"
     where = f"{period:,}-article period in {articles:,}"
     out = [
@@ -148,7 +186,10 @@ def measure_backend(label: str, url: str, articles: int, period: int,
         Measurement(mid, "meter read after a decision p95 (not judged)", "ms", [p95(meter_ms)]),
     ]  # fmt: skip
     notes = [f"{label}: first meter read of the period {meter_s:.1f} s (the server warms it at "
-             "start; not judged)."]  # fmt: skip
+             "start; not judged).",
+             f"{label}: time inside the app (access log), p95: pages {in_app['page']:.0f} ms, "
+             f"search {in_app['search']:.0f} ms, decision + meter reads "
+             f"{in_app['decide']:.0f} ms."]  # fmt: skip
     return out, notes
 
 
@@ -168,12 +209,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     notes: list[str] = []
     with temp_dir("vric-bench-p6http-") as tmp:
         m, n = measure_backend("sqlite", f"sqlite:///{Path(tmp) / 'p6.db'}", articles, period,
-                               records)  # fmt: skip
+                               records, Path(tmp) / "serve-sqlite.log")  # fmt: skip
         measurements += m
         notes += n
     if not args.no_pg and postgres_reachable(args.pg_url) is None:
-        with postgres_database(args.pg_url) as url:
-            m, n = measure_backend("pg", url, articles, period, records)
+        with postgres_database(args.pg_url) as url, temp_dir("vric-bench-p6http-") as tmp:
+            m, n = measure_backend("pg", url, articles, period, records, Path(tmp) / "serve.log")
             measurements += m
             notes += n
     print("\n".join(console_lines(measurements)))

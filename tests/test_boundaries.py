@@ -29,6 +29,8 @@ OWNERS = {
     "yaml": ("config/",),
     "feedparser": ("parse/",),
     "trafilatura": ("extract/",),
+    "starlette": ("web/",),  # the workbench app (issue 13)
+    "uvicorn": ("cli/serve_cmd.py",),  # only `vric serve` runs a server
 }
 # Nothing but the CLI (and ``python -m pipeline``) may import the thin shells.
 SHELLS = {"pipeline.cli": ("cli/", "__main__.py"), "pipeline.daemon": ("daemon/", "cli/")}

@@ -61,6 +61,20 @@ _SOURCE_URL = (
     .scalar_subquery()
     .label("source_url")
 )
+
+
+@dataclass(frozen=True)
+class ArticleText:
+    """One article's fields as stored, for the workbench's article page."""
+
+    id: int
+    title: str
+    summary: str  # "" when none
+    text: str  # "" when none
+    language: str | None
+    syndication_evidence: str | None
+
+
 _TEXT_COLUMNS = [
     articles.c.id, articles.c.canonical_url.label("url"), articles.c.title, articles.c.summary,
     articles.c.text, articles.c.language, articles.c.outlet, articles.c.state_media,
@@ -95,6 +109,20 @@ class ReworkStore(StoreBase):
             for batch in result.partitions(BATCH):
                 for r in batch:
                     yield _stored_text(dict(r._mapping))
+
+    def article_text(self, article_id: int) -> ArticleText | None:
+        """The stored title, summary, text and syndication evidence of one article."""
+        query = select(
+            articles.c.id, articles.c.title, articles.c.summary, articles.c.text,
+            articles.c.language, articles.c.syndication_evidence,
+        ).where(articles.c.id == article_id)  # fmt: skip
+        with self.read() as conn:
+            row = conn.execute(query).first()
+        if row is None:
+            return None
+        m = dict(row._mapping)
+        m["summary"], m["text"] = m["summary"] or "", m["text"] or ""
+        return ArticleText(**m)
 
     def stored_tags(self, ids: list[int]) -> dict[int, list[TagView]]:
         with self.read() as conn:

@@ -127,16 +127,6 @@ def explanation(wb: Workbench, title: str, lead: str, body: str,
     return [highlight(texts[i], spans[i]) for i in range(3)], explain_lines(ev)
 
 
-def _article_text(wb: Workbench, article_id: int, period: str) -> Any:
-    getter = getattr(wb.store, "article_text", None)
-    if getter is not None:
-        return getter(article_id)
-    for t in wb.store.iter_texts(period):  # until the store reads one article's text
-        if t.id == article_id:
-            return t
-    return None
-
-
 def _registry(wb: Workbench, outlet: str | None) -> dict[str, Any] | None:
     if not outlet:
         return None
@@ -160,7 +150,7 @@ def item_context(wb: Workbench, article_id: int) -> dict[str, Any] | None:
     if not found:
         return None
     v = found[0]
-    stored = _article_text(wb, article_id, v.period)
+    stored = wb.store.article_text(article_id)
     title = stored.title if stored else v.title
     lead = (stored.summary if stored else v.summary) or ""
     body = (stored.text if stored else "") or ""

@@ -228,3 +228,21 @@ def test_cached_meter_follows_web_decisions_exactly(
     assert login(fresh, "eva").status_code == 303
     assert fresh.get("/api/periods/2021-08/meter").json() == cached
     assert cached["would_drop"] == [seeded.ids["rt"], seeded.ids["xinhua"]]
+
+
+def test_one_item(as_user: Any, seeded: Seeded) -> None:
+    c = as_user("vic")
+    doc = c.get(f"/api/items/{seeded.ids['xinhua']}").json()
+    assert doc == {"id": seeded.ids["xinhua"], "title": "China y Venezuela estrechan lazos",
+                   "period": "2021-08", "url": doc["url"], "version": 0, "status": "candidate",
+                   "section": "china"}  # fmt: skip
+
+
+def test_build_while_another_build_runs_is_409(as_user: Any, tmp_path: Any) -> None:
+    from pipeline.curate.bundle import writer
+
+    c = as_user("eva")
+    (tmp_path / "bundles").mkdir()
+    with writer.bundle_lock(tmp_path / "bundles", "2021-08", wait=None):
+        r = c.post("/api/periods/2021-08/build")
+    assert r.status_code == 409 and r.json()["error"] == "locked"

@@ -193,6 +193,17 @@ def test_editor_builds_the_bundle(
     page.wait_for_url(re.compile(r"built=\d+"))
     assert "Bundle built" in str(page.text_content("main"))
     assert (tmp_path / "bundles" / "2021-08" / "manifest.json").exists()
+    # bulk: select both China items with space and exclude them at once
+    page.goto("/periods/2021-08/review?section=china")
+    page.keyboard.press(" ")
+    page.keyboard.press("j")
+    page.keyboard.press(" ")
+    assert page.text_content("[data-bulk-count]") == "2"
+    page.click("[data-bulk-status=excluded]")
+    page.wait_for_function("() => [...document.querySelectorAll('tr[data-id]')]"
+                           ".every(tr => tr.dataset.status === 'excluded')")  # fmt: skip
+    page.reload()
+    assert page.locator("tr.status-excluded").count() == 2
     page.context.close()
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from tests.curate import factory
 from tests.web.conftest import Seeded
 
 
@@ -111,9 +112,10 @@ def test_period_page_meter_charts_preview_and_build(
     assert svg.headers["content-type"].startswith("image/svg+xml")
     assert "<script" not in svg.text and "Candidates per week" in svg.text
     assert "cap 20%" in eva.get("/periods/2021-08/chart-state.svg").text
-    assert (
-        "enabled feeds: 0 ok, 0 failing, 0 gone" in eva.get("/periods/2021-08/chart-feeds.svg").text
-    )
+    factory.add_feed(store, "rt-feed", "ru_rt_es", failing=True)
+    factory.add_feed(store, "infobae-feed", "int_infobae")
+    feeds = eva.get("/periods/2021-08/chart-feeds.svg").text
+    assert "enabled feeds: 1 ok, 1 failing, 0 gone" in feeds
     assert eva.get("/periods/2021-08/chart-nope.svg").status_code == 404
     preview = eva.get("/periods/2021-08/preview")
     assert preview.status_code == 200 and "Rusia ofrece gas natural" in preview.text
@@ -138,3 +140,18 @@ def test_unknown_pages_are_404(as_user: Any) -> None:
     assert c.get("/items/999999").status_code == 404
     assert c.get("/periods/2021-13").status_code == 404
     assert c.get("/periods/x/review").status_code == 404
+
+
+def test_item_page_shows_the_stored_text_and_syndication_evidence(
+    as_user: Any, seeded: Seeded, store: Any
+) -> None:
+    item = factory.save(
+        store, "Acuerdo energético en Caracas", outlet="int_infobae",
+        text="Moscú y Caracas firmaron un acuerdo de gas natural. (Sputnik)",
+        syndicated_from="ru_sputnik_mundo", syndication_evidence="byline credits Sputnik",
+    )  # fmt: skip
+    html = as_user("ana").get(f"/items/{item}").text
+    assert "byline credits Sputnik" in html and "A copy of ru_sputnik_mundo" in html
+    assert '<mark title="topic energy">gas natural</mark>. (Sputnik)' in html  # in the body
+    assert store.article_text(item).text.startswith("Moscú y Caracas")
+    assert store.article_text(999_999) is None
