@@ -6,7 +6,8 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PYTEST_WORKERS ?= 2
 
-.PHONY: demo test test-slow check lint bench bench-quick eval-real clean system-deps test-deps
+.PHONY: demo test test-slow check lint bench bench-quick eval-real clean system-deps test-deps \
+        docs-screenshots
 
 # Debian packages a capability needs, installed only when missing (root + apt-get):
 # pango for the PDF digest (WeasyPrint) at run time; Debian's chromium and poppler's
@@ -47,6 +48,13 @@ test: $(STAMP) test-deps
 	$(BIN)/pytest -q -m "not slow" -n $(PYTEST_WORKERS) --dist loadgroup; rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "make test: no tests were collected" >&2; exit 1; fi; exit $$rc
 
+# docs/digest.png and docs/digest-pdf.png (shown in the README): the demo period's
+# digest in Debian's chromium and the PDF's first page from pdftoppm.
+docs-screenshots: $(STAMP) test-deps
+	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	  $(BIN)/vric demo --out "$$tmp/demo" >/dev/null && \
+	  $(BIN)/python -m tests.outputs.screenshots "$$tmp/demo/bundles/2021-08" docs
+
 test-slow: $(STAMP)
 	$(BIN)/pytest -q -m slow; rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "make test-slow: no tests were collected" >&2; exit 1; fi; exit $$rc
@@ -57,6 +65,10 @@ check: $(STAMP)
 	$(BIN)/mypy
 
 lint: check
+
+# docs/review.png and docs/period.png, taken by the workbench's browser tests.
+docs-screenshots: $(STAMP) test-deps
+	VRIC_DOCS_SCREENSHOTS=docs $(BIN)/pytest -q -n 0 tests/web/test_browser.py -k "keyboard or builds"
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import p1_ingest, p2_tagging, p3_polling, p4_export, p5_memory
+from bench import p1_ingest, p2_tagging, p3_polling, p4_export, p5_memory, p6_workbench
 from bench.harness import PG_DEFAULT, postgres_reachable
 from bench.report import (
     Measurement,
@@ -47,6 +47,7 @@ class Scale:
     p4_templates: int
     p4_runs: int
     p5_checkpoints: tuple[int, int]
+    p6_scale: float  # of 100,000 articles / 10,000 in the period (bench.p6_workbench)
     profiles: bool  # profiled extra runs (the full mode; quick skips them)
     p1_stage_sample: int
 
@@ -63,6 +64,7 @@ FULL = Scale(
     p4_templates=400,
     p4_runs=3,
     p5_checkpoints=(100, 1000),
+    p6_scale=1.0,
     profiles=True,
     p1_stage_sample=60,
 )
@@ -78,6 +80,7 @@ QUICK = Scale(
     p4_templates=60,
     p4_runs=1,
     p5_checkpoints=(10, 60),
+    p6_scale=0.05,
     profiles=False,
     p1_stage_sample=15,
 )
@@ -109,7 +112,13 @@ def _p5(s: Scale, out: Path, pg: str | None) -> tuple[list[Measurement], list[st
     return p5_memory.measure_in_child(s.p5_checkpoints, SEED)
 
 
-SCENARIOS: dict[str, Scenario] = {"P1": _p1, "P2": _p2, "P3": _p3, "P4": _p4, "P5": _p5}
+def _p6(s: Scale, out: Path, pg: str | None) -> tuple[list[Measurement], list[str]]:
+    return p6_workbench.measure(s.p6_scale, s.runs, SEED, s.p4_templates, pg)
+
+
+SCENARIOS: dict[str, Scenario] = {
+    "P1": _p1, "P2": _p2, "P3": _p3, "P4": _p4, "P5": _p5, "P6": _p6,
+}  # fmt: skip
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -121,7 +130,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default=os.environ.get("VRIC_BENCH_PG_URL", PG_DEFAULT),
         help="admin URL of a Postgres server (a database is created and dropped)",
     )
-    parser.add_argument("--no-pg", action="store_true", help="P4 on SQLite only")
+    parser.add_argument("--no-pg", action="store_true", help="P4 and P6 on SQLite only")
     parser.add_argument("--out", type=Path, default=RESULTS_DIR)
     parser.add_argument(
         "--merge",

@@ -169,6 +169,8 @@ class Seeder:
             # title_key is a String(64) column but dedup.title_key is the folded title,
             # often longer: Postgres refuses it (reported). Seed a 64-character digest.
             "title_key": sha256(rec.title_key or ""),
+            # decide() and the queue rely on it: each decision row bumps this by one
+            "decision_version": 1 if self._decided(i) else 0,
         }
         return rec, row
 
@@ -197,8 +199,12 @@ class Seeder:
                 "updated_at": row["first_seen"],
             }
 
+    @staticmethod
+    def _decided(i: int) -> bool:
+        return i % 33 == 0
+
     def _decisions(self, i: int, row: dict[str, Any]) -> Iterator[dict[str, Any]]:
-        if i % 33 != 0:
+        if not self._decided(i):
             return
         status = ("included", "excluded", "candidate")[i % 3]
         yield {
@@ -208,4 +214,5 @@ class Seeder:
             "analyst": "bench",
             "note": "seeded decision",
             "decided_at": row["first_seen"] + timedelta(days=3),
+            "version": 1,
         }

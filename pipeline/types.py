@@ -405,3 +405,12 @@ class BackfillStep:
     urls_seen: int = 0
     urls_kept: int = 0
     scope: str = ""  # "" the whole period; "gap:<from>/<to>" a daemon heal of one gap
+
+
+@dataclass(frozen=True)
+class StoryGroup:
+    """One story across outlets (:mod:`pipeline.article.stories`): its members
+    (sorted article ids) and, per member, why it belongs."""
+
+    members: tuple[int, ...]
+    why: Mapping[int, str]

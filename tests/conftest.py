@@ -28,7 +28,7 @@ PG_ADMIN_URL = os.environ.get("VRIC_TEST_PG_URL") or (
 )
 ALL_TABLES = (
     "tags, decisions, entries, articles, feeds, runs, backfill_progress, feed_gaps,"
-    " login_attempts, web_sessions, users"
+    " login_attempts, web_sessions, users, story_splits, stories"
 )
 REPO = Path(__file__).resolve().parents[1]
 

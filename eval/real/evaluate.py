@@ -127,7 +127,7 @@ def evaluate(
             out.state_media_wrong.append(s.id)
         page = ExtractedPage(status="ok", text=s.text, title=s.title)
         found, _ = detect_opinion(
-            s.url or "", s.title, page, bool(outlet and outlet.commentary_only)
+            s.url or "", s.title, page, bool(outlet and outlet.commentary_only), s.lang
         )
         out.opinion.add(item.opinion, found)
         if item.opinion:

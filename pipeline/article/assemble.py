@@ -114,10 +114,16 @@ def article_language(
 
 
 def article_opinion(
-    url: str, title: str, page: ExtractedPage | None, outlet: OutletMatch | None
+    url: str,
+    title: str,
+    page: ExtractedPage | None,
+    outlet: OutletMatch | None,
+    language: str | None = None,
 ) -> tuple[bool, str | None]:
-    """(is_opinion, reason) from the URL, title, page labels and the outlet."""
-    return opinion.detect_opinion(url, title, page, bool(outlet and outlet.commentary_only))
+    """(is_opinion, reason) from the URL, title, page labels and the outlet, then the
+    text's cues in the article's ``language`` (None: the cues of every language)."""
+    commentary = bool(outlet and outlet.commentary_only)
+    return opinion.detect_opinion(url, title, page, commentary, language=language)
 
 
 def tag_input(title: str, lead: str, body: str, language: str | None, url: str | None) -> TagInput:
@@ -158,7 +164,7 @@ def assemble(
     outlet = lookup_outlet(ctx, entry, canonical, when.value)
     feed_language = entry.language or entry.feed_language
     lang = article_language(title, body, page, outlet, feed_language, ctx.accepted_languages)
-    is_op, op_reason = article_opinion(canonical, title, page, outlet)
+    is_op, op_reason = article_opinion(canonical, title, page, outlet, lang.language)
     credit = (
         None
         if (outlet and outlet.state_media)

@@ -55,8 +55,14 @@ class BackfillStoreLike(Protocol):
     ) -> int: ...
 
     def queued_backfill_entries(
-        self, feed_ids: Sequence[int], now: datetime, limit: int
+        self,
+        feed_ids: Sequence[int],
+        now: datetime,
+        limit: int,
+        window: tuple[datetime, datetime] | None = None,
     ) -> list[EntryRow]: ...
+
+    def backfill_entry_states(self, feed_ids: Sequence[int]) -> dict[str, int]: ...
 
 
 class ArticleStages(Protocol):
@@ -70,6 +76,8 @@ class ArticleStages(Protocol):
         entries: Sequence[EntryRow],
         keep: Callable[[ArticleRecord], str | None] | None = None,
     ) -> None: ...
+
+    def group_stories(self, report: CycleReport) -> None: ...
 
 
 class FeedParser(Protocol):
@@ -161,7 +169,9 @@ class BackfillReport:
         }
 
 
-Progress = Callable[[str, int], None]  # (what, how many): "pages" advanced by n, "plan" total
+# (what, how many): "read" n more sitemaps or feed pages read; "plan" the pages
+# about to be fetched (sent once, before the first); "pages" n more fetched.
+Progress = Callable[[str, int], None]
 
 
 def no_progress(what: str, n: int) -> None:
@@ -212,6 +222,9 @@ class Backfill:
             self.discover(tally, sources, feed_id, robots=robots)
             plans.append((tally, feed_id))
         if not self.dry_run:
+            feed_ids = [f for _, f in plans if f is not None]
+            queued = self.store.backfill_entry_states(feed_ids).get("queued", 0)
+            self.progress("plan", min(queued, self.pages_left))
             for tally, feed_id in plans:
                 if feed_id is not None:
                     self.fetch_pages(tally, feed_id)
@@ -262,6 +275,7 @@ class Backfill:
             return
         result = self.client.fetch(url, kind="sitemap")
         source.steps += 1
+        self.progress("read", 1)
         if not result.ok or result.body is None:
             self._failed(outlet, source, url, "sitemap", result.error_code or "protocol")
             return
@@ -371,6 +385,7 @@ class Backfill:
         while url is not None and page <= self.caps.max_feed_pages:
             result = self.client.fetch(url, kind="feed", allow_private=spec.allow_private)
             source.steps += 1
+            self.progress("read", 1)
             if not result.ok or not result.body:
                 if page == 1 or result.status not in (404, 410):
                     source.errors[result.error_code or "protocol"] += 1
@@ -410,9 +425,9 @@ class Backfill:
             source.urls_seen += done.urls_seen
             source.in_period += done.urls_kept
             return
-        self.progress("source", 0)
         result = self.client.fetch(url, kind="feed")
         source.steps += 1
+        self.progress("read", 1)
         if not result.ok or not result.body:
             self._failed(outlet, source, url, "feed", result.error_code or "protocol")
             return
@@ -436,9 +451,10 @@ class Backfill:
         """Fetch, extract and store the queued pages of the outlet, batch by batch."""
         report = CycleReport()
         seen: set[int] = set()
+        window = (self.period.start, self.period.end)  # a heal's: the gap's hours
         while self.pages_left > 0:
             limit = min(self.caps.batch, self.pages_left)
-            batch = self.store.queued_backfill_entries([feed_id], self.clock(), limit)
+            batch = self.store.queued_backfill_entries([feed_id], self.clock(), limit, window)
             fresh = [e for e in batch if e.id not in seen]
             if not fresh:
                 break
@@ -449,8 +465,9 @@ class Backfill:
             tally.pages += pages
             self.progress("pages", pages)
         else:
-            if self.store.queued_backfill_entries([feed_id], self.clock(), 1):
+            if self.store.queued_backfill_entries([feed_id], self.clock(), 1, window):
                 self.report.max_pages_reached = True
+        self.stages.group_stories(report)  # the period's stories take in what was stored
         tally.stored += report.articles_new
         tally.linked += report.articles_linked
         tally.skipped.update(report.skipped)

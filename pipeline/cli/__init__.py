@@ -8,6 +8,8 @@ Exit codes (a contract for cron and scripts, see README):
 2     bad configuration or usage
 3     bundle written, but analyst inclusions alone break the state-media cap
 4     another process holds the lock (daemon or bundle already running)
+5     decisions file refused: it would undo decisions made after its export
+      (every conflict listed; nothing applied; ``--force`` applies it anyway)
 ====  =====================================================================
 """
 
@@ -24,9 +26,13 @@ from pipeline.cli.common import EXIT_CONFIG, run_guarded, setup_logging
 from pipeline.cli.core import core_commands
 from pipeline.cli.curation_cmd import bundle_command, import_group
 from pipeline.cli.demo_cmd import demo_command
+from pipeline.cli.export_cmd import export_group
 from pipeline.cli.ops_cmd import ops_commands
 from pipeline.cli.rework_cmd import rework_commands
+from pipeline.cli.serve_cmd import serve_command
+from pipeline.cli.stories_cmd import stories_group
 from pipeline.cli.tag_cmd import rules_group, tag_command
+from pipeline.cli.users_cmd import users_group
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -48,10 +54,20 @@ def cli(verbose: int, log_json: bool) -> None:
 for command in core_commands:
     cli.add_command(command)
 cli.add_command(demo_command)
+cli.add_command(export_group)
 cli.add_command(import_group)
 cli.add_command(bundle_command)
-for command in (*ops_commands, *rework_commands, tag_command, rules_group, backfill_command):
+for command in (
+    *ops_commands,
+    *rework_commands,
+    tag_command,
+    rules_group,
+    backfill_command,
+    stories_group,
+    serve_command,
+):
     cli.add_command(command)
+cli.add_command(users_group)
 
 # feeds check / discover attach themselves to the `feeds` group on import.
 import pipeline.cli.feeds_cmd  # noqa: E402, F401

@@ -18,7 +18,8 @@ from pipeline.logs import printable
 @click.option("--period", "period_name", required=True, help="The period to fill, e.g. 2021-08.")
 @click.option(
     "--outlet", "outlets", multiple=True, metavar="ID",
-    help="Only this outlet (repeatable). Default: every outlet with a feed.",
+    help="Only this outlet (repeatable). Default: every outlet with a feed or with "
+    "sitemaps: in outlets.yaml.",
 )  # fmt: skip
 @click.option(
     "--sitemap", "sitemaps", multiple=True, metavar="URL",
@@ -26,7 +27,11 @@ from pipeline.logs import printable
     "--outlet given, else the registry's match for the URL.",
 )  # fmt: skip
 @click.option("--search", is_flag=True, help="Also read dated search feeds (rules.yaml queries).")
-@click.option("--dry-run", is_flag=True, help="Read sitemaps and feeds only; fetch no page.")
+@click.option(
+    "--dry-run", is_flag=True,
+    help="Read sitemaps and feeds only and list each source with the URLs it gives; "
+    "fetch no article page, store nothing.",
+)  # fmt: skip
 @click.option("--max-pages", type=click.IntRange(min=0), help="Fetch at most N article pages.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 def backfill_command(
@@ -63,6 +68,9 @@ def backfill_command(
         unknown = [o for o in outlets if o not in config.registry.outlet_ids]
         if unknown:
             fail(f"backfill: unknown outlet {', '.join(unknown)} (see outlets.yaml)", EXIT_CONFIG)
+        if search and not config.rules.search:
+            fail("backfill: --search needs queries: rules.yaml has no `search:` block "
+                 "(see docs/backfill.md, Search feeds)", EXIT_CONFIG)  # fmt: skip
         sources = plan_sources(config, list(outlets), list(sitemaps), search=search, period=period)
         store = open_store(config.settings, mode="create")
         with ingestor(config, store, owner="backfill") as ing, _progress(as_json) as progress:
@@ -91,14 +99,12 @@ def _progress(quiet: bool) -> Iterator[Any]:
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
         console=Console(stderr=True), transient=True,
     )  # fmt: skip
-    task = bar.add_task("sitemaps and feeds", total=None)
+    task = bar.add_task("sitemaps and feed pages read", total=None)
 
     def advance(what: str, n: int) -> None:
         if what == "plan":
-            bar.update(task, description="pages", total=n, completed=0)
-        elif what == "source":
-            bar.update(task, description=f"reading {printable(str(n))[:60]}")
-        else:
+            bar.update(task, description="article pages", total=n, completed=0)
+        else:  # "read" before the plan, "pages" after it
             bar.advance(task, n)
 
     with bar:
@@ -123,5 +129,24 @@ def print_report(doc: dict[str, Any]) -> None:
             str(o["in_period"]), "-" if doc["dry_run"] else str(o["stored"]), skipped, errors,
         )  # fmt: skip
     Console().print(table)
+    if doc["dry_run"]:
+        print_sources(doc)
     if doc.get("max_pages_reached"):
         click.echo("stopped at --max-pages; run again to continue", err=True)
+
+
+def print_sources(doc: dict[str, Any]) -> None:
+    """The dry run's answer: every source and how many URLs it gives for the period."""
+    from pipeline.cli.render import print_table
+
+    rows = [
+        {
+            "outlet": o["outlet"],
+            **src,
+            "errors": ", ".join(f"{k} {v}" for k, v in src["errors"].items()),
+        }
+        for o in doc["outlets"]
+        for src in o["sources"]
+    ]
+    cols = ["outlet", "kind", "url", "urls_seen", "in_period", "read", "errors"]
+    print_table(cols, rows, title="sources (URLs each gives for the period)")

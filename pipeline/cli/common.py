@@ -24,7 +24,7 @@ from pipeline.errors import (
 )
 from pipeline.logs import printable, redact, setup_logging
 
-EXIT_OK, EXIT_FAILED, EXIT_CONFIG, EXIT_CAP, EXIT_LOCKED = 0, 1, 2, 3, 4
+EXIT_OK, EXIT_FAILED, EXIT_CONFIG, EXIT_CAP, EXIT_LOCKED, EXIT_CONFLICT = 0, 1, 2, 3, 4, 5
 T = TypeVar("T")
 
 __all__ = ["printable", "redact", "setup_logging"]

@@ -1,4 +1,4 @@
-"""Core commands: init, db, config check, run, periods, export, feeds status."""
+"""Core commands: init, db, config check, run, periods, feeds status."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from pipeline.cli.common import (
     redact,
     run_guarded,
 )
-from pipeline.cli.render import print_cycle, print_table, working
+from pipeline.cli.render import print_cycle, print_table
 from pipeline.config.settings import Settings
 from pipeline.errors import ConfigError
 
@@ -205,86 +205,6 @@ def periods_command(as_json: bool) -> None:
     run_guarded(act)
 
 
-@click.group("export")
-def export_group() -> None:
-    """Export candidates for analysts."""
-
-
-@export_group.command("csv")
-@click.option("--period", required=True, help="Period name, e.g. 2021-08.")
-@click.option("--actor", help="Only items tagged with this actor.")
-@click.option("--topic", help="Only items tagged with this topic.")
-@click.option(
-    "--section",
-    help="Only items in this section (the analyst's, else the automatic one);"
-    " one of the sections of rules.yaml.",
-)
-@click.option("--status", type=click.Choice(["candidate", "included", "excluded"]))
-@click.option("--state-media", type=click.Choice(["yes", "no"]))
-@click.option("--min-score", type=float)
-@click.option("--lang", help="Only items in this language (es, pt, en...).")
-@click.option("--all", "include_all", is_flag=True, help="Include items not tagged relevant.")
-@click.option("--plain", is_flag=True, help="Plain UTF-8 with LF (no BOM, no CRLF).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
-def export_csv(
-    period: str,
-    actor: str | None,
-    topic: str | None,
-    section: str | None,
-    status: str | None,
-    state_media: str | None,
-    min_score: float | None,
-    lang: str | None,
-    include_all: bool,
-    plain: bool,
-    output: Path,
-) -> None:
-    """Write one row per article of PERIOD (clusters once) to an Excel-safe CSV.
-
-    Columns are documented in docs/csv.md. Edit status, section and note in
-    a spreadsheet, then `vric import decisions FILE`. Past Excel's row limit
-    the export continues in OUTPUT-2.csv, OUTPUT-3.csv...
-    """
-
-    def act() -> None:
-        from pipeline.config.rules_schema import section_names
-        from pipeline.curate.export import ExportFilter, export_period
-        from pipeline.ingest.runtime import open_store
-        from pipeline.periods import parse_period
-
-        config = get_config()
-        pol = config.settings.policy
-        try:
-            parse_period(period, start=pol.period_start_month, tz=pol.timezone)
-        except ValueError as exc:
-            raise click.BadParameter(str(exc), param_hint="--period") from None
-        known = section_names(config.rules)
-        if section is not None and section not in known:
-            choices = ", ".join(repr(s) for s in known)
-            raise click.BadParameter(
-                f"{section!r} is not one of {choices}.", param_hint="--section"
-            )
-        flt = ExportFilter(
-            actor,
-            topic,
-            section,
-            status,
-            None if state_media is None else state_media == "yes",
-            min_score,
-            lang,
-        )
-        store = open_store(config.settings, mode="read")
-        with working(f"exporting {period}"):
-            result = export_period(
-                store, period, output, relevant_only=not include_all, registry=config.registry,
-                flt=flt, plain=plain,
-            )  # fmt: skip
-        files = ", ".join(str(f) for f in result.files)
-        click.echo(f"{result.rows} rows written to {files}", err=True)
-
-    run_guarded(act)
-
-
 @click.group("feeds")
 def feeds_group() -> None:
     """Feed health and discovery."""
@@ -374,6 +294,5 @@ core_commands = [
     config_group,
     run_command,
     periods_command,
-    export_group,
     feeds_group,
 ]

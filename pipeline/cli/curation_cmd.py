@@ -4,15 +4,17 @@ and pipeline.curate.bundle."""
 
 from __future__ import annotations
 
+import getpass
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import click
 
 from pipeline.cli.common import (
     EXIT_CAP,
+    EXIT_CONFLICT,
     EXIT_FAILED,
     echo_json,
     get_config,
@@ -33,24 +35,35 @@ def import_group() -> None:
 
 @import_group.command("decisions")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--dry-run", is_flag=True, help="Check the file and report; change nothing.")
+@click.option("--dry-run", is_flag=True, help="Show, row by row, what would change; write nothing.")
 @click.option(
-    "--analyst", envvar="USER", show_envvar=True,
-    help="Who made these decisions (kept in the audit trail). Default: $USER.",
+    "--force", is_flag=True,
+    help="Apply the file although it would undo decisions made after its export "
+    "(the audit trail records what it overrode).",
 )  # fmt: skip
-def import_decisions_command(file: Path, dry_run: bool, analyst: str | None) -> None:
-    """Import the status, section and note columns of an edited export.
+@click.option(
+    "--analyst", envvar="VRIC_ANALYST", show_envvar=True,
+    help="Who made these decisions (kept in the audit trail). Default: the login name.",
+)  # fmt: skip
+@click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON document.")
+def import_decisions_command(
+    file: Path, dry_run: bool, force: bool, analyst: str | None, as_json: bool
+) -> None:
+    """Import the status, section and note columns of an edited export
+    (a CSV from `vric export csv` or a workbook from `vric export xlsx`).
 
-    Rows are matched by id. Any bad row (unknown id, bad status or section,
-    a changed period) is reported with its row number and nothing is applied;
-    rows equal to the current decision add nothing, so a second import of
-    the same file changes nothing. Exit 0 when applied (or checked with
-    --dry-run), 1 when the file was refused.
+    Rows are matched by id; a column left out of the file leaves that field
+    unchanged. Any bad row (unknown id, bad status or section, a changed
+    period) is reported with its row number and nothing is applied. A row
+    whose version is not the article's current one, and that would change
+    it, is a conflict: every conflict is listed and nothing is applied, unless
+    --force. Rows equal to what is stored add nothing. Exit 0 when applied
+    (or checked with --dry-run), 1 when the file was refused, 5 on
+    conflicts.
     """
-    if not analyst:
-        raise click.UsageError("no analyst name: pass --analyst NAME (or set $USER)")
+    name = analyst if dry_run else (analyst or _login_name())
 
-    def act() -> None:
+    def act() -> int:
         from pipeline.config import load_rules
         from pipeline.config.rules_schema import section_names
         from pipeline.curate.decisions import import_decisions
@@ -63,27 +76,50 @@ def import_decisions_command(file: Path, dry_run: bool, analyst: str | None) -> 
         store = open_store(settings, mode="write")
         try:
             report = import_decisions(
-                store,
-                file.read_bytes(),
-                analyst=analyst,
-                source=file.name,
-                sections=sections,
-                now=datetime.now(UTC),
-                dry_run=dry_run,
-            )
+                store, file.read_bytes(), analyst=name, source=file.name, sections=sections,
+                now=datetime.now(UTC), dry_run=dry_run, force=force,
+            )  # fmt: skip
         except ImportRowsError as exc:
-            refuse(exc.problems)
-        for line in report.warnings:
-            click.echo(f"warning: {printable(line)}", err=True)
-        verb = "would add" if dry_run else "added"
-        detail = ", ".join(f"{n} {s}" for s, n in sorted(report.by_status.items()))
-        click.echo(f"{report.rows} rows read: {verb} {report.changed} decisions"
-                   f"{f' ({detail})' if detail else ''}, {report.unchanged} unchanged")  # fmt: skip
+            refuse(exc.problems, as_json=as_json)
+        return _print_report(report, as_json=as_json)
 
-    run_guarded(act)
+    sys.exit(run_guarded(act))
 
 
-def refuse(problems: list[str]) -> NoReturn:
+def _login_name() -> str:
+    """The login name as getpass finds it ($LOGNAME, $USER..., then the password
+    database), so cron jobs and containers have one; usage error if none."""
+    try:
+        name = getpass.getuser()
+    except (KeyError, OSError):  # no such variables and no passwd entry for the uid
+        name = ""
+    if not name.strip():
+        raise click.UsageError("no analyst name: pass --analyst NAME (or set $VRIC_ANALYST)")
+    return name
+
+
+def _print_report(report: Any, *, as_json: bool) -> int:
+    from pipeline.curate.decisions_report import report_json, report_lines
+
+    for line in report.warnings:
+        click.echo(f"warning: {printable(line)}", err=True)
+    if as_json:
+        echo_json(report_json(report))
+    else:
+        out = report_lines(report, each_change=report.dry_run or len(report.changed) <= 50)
+        for line in out:
+            click.echo(printable(line))
+    if report.refused:
+        hint = ("nothing was imported: export again and redo these rows, "
+                "or import with --force to override them")  # fmt: skip
+        click.echo(f"vric: {hint}", err=True)
+        return EXIT_CONFLICT
+    return 0
+
+
+def refuse(problems: list[str], *, as_json: bool = False) -> NoReturn:
+    if as_json:
+        echo_json({"problems": problems, "applied": False})
     for line in problems:
         click.echo(printable(line), err=True)
     click.echo("vric: nothing was imported; fix the rows above and import again", err=True)

@@ -10,6 +10,7 @@ import click
 
 from pipeline.cli.common import echo_json, get_config, printable, run_guarded
 from pipeline.cli.render import print_table, track
+from pipeline.cli.stories_cmd import regroup
 
 
 @click.group("outlets")
@@ -101,6 +102,9 @@ def retag_command(period: str | None, as_json: bool) -> None:
         store = open_store(config.settings, mode="write")
         changes = list(track(retag(store, config.compiled_rules, period), "re-tagging"))
         _print_changes(changes, as_json, f"rules {config.compiled_rules.version}")
+        if changes:  # stories rest on the tags and on relevance
+            periods = [period] if period else [p["period"] for p in store.periods_summary()]
+            regroup(store, config, periods)
 
     run_guarded(act)
 
@@ -123,6 +127,8 @@ def reextract_command(period: str, as_json: bool) -> None:
         with ExtractorPool(extract_processes(config.settings)) as pool:
             changes = list(track(reextract(store, config, period, pool), "re-extracting"))
         _print_changes(changes, as_json, f"period {period}")
+        if changes:
+            regroup(store, config, [period])
 
     run_guarded(act)
 

@@ -24,7 +24,7 @@ from rich.text import Text
 from pipeline.cli.common import EXIT_CONFIG
 from pipeline.config import format_loc, load_config, load_rules, read_yaml
 from pipeline.errors import ConfigError
-from pipeline.types import OutletMatch, Tag, TagResult
+from pipeline.types import ExtractedPage, OutletMatch, Tag, TagResult
 
 if TYPE_CHECKING:
     # The tagging engine loads when a tagging command runs, not with the CLI:
@@ -158,7 +158,8 @@ def tag_command(
     match = _lookup_outlet(url)
     outlet = dataclasses.asdict(match) if match is not None else None
     language = lang or article_language(head, body, None, match, None).language
-    opinion, _ = article_opinion(url or "", head, None, match)
+    page = ExtractedPage(status="ok", text=body)  # so the text's opinion cues are read
+    opinion, _ = article_opinion(url or "", head, page, match, language)
     evaluation = assess(tag_input(head, "", body, language, url), rules)
     result = to_result(evaluation, rules)
     if as_json:

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from pipeline.config.rules_schema import RulesFile
     from pipeline.outlets import Registry
     from pipeline.tagging import CompiledRules
+    from pipeline.tagging.entities import EntityMatcher
 
 DEFAULT_DATABASE_URL = "sqlite:///vric.db"
 DEFAULTS_DIR = Path(__file__).resolve().parent / "defaults"
@@ -56,6 +57,7 @@ __all__ = [
     "load_rules",
     "load_settings",
     "locate",
+    "write_yaml",
 ]
 
 
@@ -111,6 +113,13 @@ class Config:
         from pipeline.tagging import compile_rules
 
         return compile_rules(self.rules)
+
+    @cached_property
+    def entity_matcher(self) -> EntityMatcher:
+        """The rules' ``entities:``, compiled once (story grouping)."""
+        from pipeline.tagging.entities import compile_entities
+
+        return compile_entities(self.rules)
 
 
 def format_loc(loc: tuple[int | str, ...]) -> str:
@@ -213,6 +222,14 @@ def read_yaml(path: Path) -> Any:
         raise ConfigError(
             [f"{path.name}: {where}not valid YAML: {' '.join(what.split())}"]
         ) from None
+
+
+def write_yaml(path: Path, data: Any, *, header: str = "") -> Path:
+    """Write a configuration file that vric made (the demo's daemon folder)."""
+    from pipeline.outputs import write_atomic
+
+    text = header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    return write_atomic(path, text.encode("utf-8"))
 
 
 @dataclass

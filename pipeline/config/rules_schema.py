@@ -162,7 +162,7 @@ EntityKind = Literal["person", "organisation", "place", "thing"]
 
 class EntitySpec(_Strict):
     """A named person, organisation, place or thing (a ship, a vaccine) that
-    stories across outlets are grouped by (pipeline/curate/stories.py). Never
+    stories across outlets are grouped by (pipeline/article/stories.py). Never
     scored by the tagger: its spellings in any language name one entity, so a
     Spanish and an English report of one event share it (Cabo Verde, Cape Verde)."""
 

@@ -7,6 +7,7 @@ DESIGN.md names as contracts.
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -31,6 +32,25 @@ class FetchSettings(BaseModel):
     respect_robots: bool = True
     proxy: str | None = None
     ca_file: str | None = None  # extra CA bundle for internal feeds; verification stays on
+    # "IP:port" every host name resolves to: the offline demo's server (`vric demo
+    # --serve`) for a daemon. Never in production; the address must also be in
+    # allow_hosts (VRIC_ALLOW_HOSTS), as loopback is refused otherwise.
+    resolve_all_to: str | None = None
+
+    @field_validator("resolve_all_to")
+    @classmethod
+    def _ip_and_port(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        host, sep, port = value.rpartition(":")
+        try:
+            ipaddress.ip_address(host.strip("[]"))
+            ok = bool(sep) and 0 < int(port) < 65536
+        except ValueError:
+            ok = False
+        if not ok:
+            raise ValueError(f"not an IP:port address: {value!r} (e.g. 127.0.0.1:8080)")
+        return value
 
 
 class IngestSettings(BaseModel):
@@ -89,6 +109,23 @@ class PolicySettings(BaseModel):
         return value
 
 
+class StoriesSettings(BaseModel):
+    """``stories:`` in settings.yaml: grouping reports of one event by several
+    outlets (pipeline/article/stories.py, docs/tagging.md "Stories")."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    enabled: bool = True  # group after every ingest cycle that stored articles
+    window_days: float = Field(3.0, gt=0, le=31)  # most days between two reports of one event
+    min_shared: int = Field(2, ge=1)  # entities and country/actor tags two reports share
+    min_score: float = Field(0.55, ge=0, le=1)  # entity overlap and title similarity, combined
+    entity_weight: float = Field(0.6, ge=0, le=1)  # the entities' share of the score
+    max_df: float = Field(
+        0.25, gt=0, le=1
+    )  # an entity in more of a period's items proposes no pair
+    one_per_story: bool = True  # the bundle shows a story once, the others "also reported by"
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -98,6 +135,7 @@ class Settings(BaseModel):
     ingest: IngestSettings = IngestSettings()
     policy: PolicySettings = PolicySettings()
     backfill: BackfillSettings = BackfillSettings()
+    stories: StoriesSettings = StoriesSettings()
 
 
 def parse_allow_hosts(value: str | None) -> frozenset[str]:

@@ -103,7 +103,8 @@ def csv_bytes(
 
 @dataclass(frozen=True)
 class Table:
-    """A CSV read back: lower-cased header, rows as dicts, and how it was read.
+    """A CSV (or one sheet of a workbook) read back: lower-cased header, rows as
+    dicts, and how it was read.
 
     ``rows`` pairs each record with its row number as a spreadsheet shows it
     (the header is row 1), so problems can point at the row to fix.
@@ -113,6 +114,7 @@ class Table:
     rows: tuple[tuple[int, dict[str, str]], ...]
     encoding: str
     delimiter: str
+    sheet: str | None = None  # the workbook sheet; None for a CSV
 
 
 def decode(data: bytes) -> tuple[str, str]:
@@ -131,14 +133,15 @@ def sniff_delimiter(text: str, expected: Sequence[str] = ("id",)) -> str:
     best, best_score = ",", -1
     for delim in DELIMITERS:
         first = next(csv.reader(io.StringIO(text, newline=""), delimiter=delim), [])
-        names = {_clean_name(c) for c in first}
+        names = {clean_name(c) for c in first}
         score = 100 * sum(e in names for e in expected) + len(first)
         if score > best_score:
             best, best_score = delim, score
     return best
 
 
-def _clean_name(name: str) -> str:
+def clean_name(name: str) -> str:
+    """A header cell as the import matches it: ``" 'Status "`` → ``status``."""
     return unneutralise(name.strip()).strip().strip("'").strip().lower()
 
 
@@ -147,7 +150,7 @@ def read_table(data: bytes, expected: Sequence[str] = ("id",)) -> Table:
     text, encoding = decode(data)
     delim = sniff_delimiter(text, expected)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
-    header = tuple(_clean_name(c) for c in next(reader, []))
+    header = tuple(clean_name(c) for c in next(reader, []))
     rows = []
     for number, record in enumerate(reader, start=2):
         if not any(c.strip() for c in record):

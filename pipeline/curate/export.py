@@ -2,7 +2,10 @@
 
 One row per article; a near-duplicate cluster appears once (its
 representative) with the other outlets under ``also_published_by``. The
-columns are a contract (DESIGN.md, docs/csv.md): add at the end, never rename.
+columns are a contract (DESIGN.md, docs/csv.md): add at the end, never rename;
+:data:`COLUMN_SPECS` is the one table the CSV, the bundle lists and the
+workbook (:mod:`~pipeline.curate.workbook`) read. The last contract column,
+``version``, is the article's decision revision: the import's conflict check.
 
 Streaming: a light first pass (:meth:`Store.cluster_members`) picks each
 multi-member cluster's representative; the articles are then streamed and a
@@ -15,24 +18,19 @@ from __future__ import annotations
 import errno
 import itertools
 import os
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pipeline.curate.csvsafe import EXCEL_MAX_ROWS, ExcelWriter, cell
+from pipeline.curate.filters import ExportFilter, FilterCounter, FilterCounts
 from pipeline.curate.views import OutletCache, effective_section, representative_key, status_of
 from pipeline.errors import OutputError
 from pipeline.outputs import temp_file_beside
 from pipeline.store import ArticleView
 from pipeline.store.curation import ClusterMember
 
-COLUMNS = (
-    "id", "period", "section", "status", "actors", "topics", "countries", "flags",
-    "score", "relevance", "title", "outlet", "outlet_name", "outlet_country",
-    "state_media", "controlling_state", "syndicated_from", "language", "published",
-    "url", "opinion", "also_published_by", "why", "note", "cluster", "feeds", "analyst",
-)  # fmt: skip
 WHY_TERMS = 8
 _KIND_ORDER = {"actor": 0, "topic": 1, "country": 2, "flag": 3}  # the column order
 MAX_DATA_ROWS = EXCEL_MAX_ROWS - 1  # one row of every file is the header
@@ -43,29 +41,6 @@ def output_error(exc: OSError, what: str) -> OutputError:
     full = exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
     reason = exc.strerror or str(exc)
     return OutputError("disk_full" if full else "io_error", f"{what}: {reason}")
-
-
-@dataclass(frozen=True)
-class ExportFilter:
-    actor: str | None = None
-    topic: str | None = None
-    section: str | None = None
-    status: str | None = None
-    state_media: bool | None = None
-    min_score: float | None = None
-    language: str | None = None
-
-    def accepts(self, a: ArticleView) -> bool:
-        checks = (
-            self.actor is None or self.actor in a.tag_names("actor"),
-            self.topic is None or self.topic in a.tag_names("topic"),
-            self.section is None or effective_section(a) == self.section,
-            self.status is None or status_of(a) == self.status,
-            self.state_media is None or a.state_media == self.state_media,
-            self.min_score is None or a.score >= self.min_score,
-            self.language is None or a.language == self.language,
-        )
-        return all(checks)
 
 
 @dataclass(frozen=True)
@@ -80,6 +55,7 @@ class ClusterHead:
 class ExportResult:
     rows: int
     files: tuple[Path, ...]
+    counts: FilterCounts = field(default_factory=lambda: FilterCounts(0, {}))
 
 
 def _member_key(m: ClusterMember) -> tuple[int, int, float, str, int]:
@@ -125,25 +101,92 @@ def _names(a: ArticleView, kind: str) -> str:
     return ",".join(a.tag_names(kind))
 
 
+@dataclass(frozen=True)
+class Row:
+    """What one exported row is made of: the article, its cluster's other
+    outlets, the registry's name and country, the section to show."""
+
+    a: ArticleView
+    also: Sequence[str]
+    outlet_name: str | None
+    outlet_country: str | None
+    section: str | None
+
+
+@dataclass(frozen=True)
+class Column:
+    """One export column: its name, its value (typed: int, float, bool, str or
+    None) and whether the text is ours (never neutralised) or came from outside."""
+
+    name: str
+    value: Callable[[Row], Any]
+    trusted: bool = False
+
+
+def _note(r: Row) -> str | None:
+    return r.a.decision.note if r.a.decision else None
+
+
+def _analyst(r: Row) -> str | None:
+    return r.a.decision.analyst if r.a.decision else None
+
+
+# The column contract (docs/csv.md): add at the end, never rename or move.
+# A new column is one line here; the CSV, the bundle's lists and the
+# workbook all read this table.
+COLUMN_SPECS: tuple[Column, ...] = (
+    Column("id", lambda r: r.a.id),
+    Column("period", lambda r: r.a.period, trusted=True),
+    Column("section", lambda r: r.section, trusted=True),
+    Column("status", lambda r: status_of(r.a), trusted=True),
+    Column("actors", lambda r: _names(r.a, "actor"), trusted=True),
+    Column("topics", lambda r: _names(r.a, "topic"), trusted=True),
+    Column("countries", lambda r: _names(r.a, "country"), trusted=True),
+    Column("flags", lambda r: _names(r.a, "flag"), trusted=True),
+    Column("score", lambda r: round(r.a.score, 3)),
+    Column("relevance", lambda r: "relevant" if r.a.relevant else "not_relevant", trusted=True),
+    Column("title", lambda r: r.a.title),
+    Column("outlet", lambda r: r.a.outlet or r.a.domain),
+    Column("outlet_name", lambda r: r.outlet_name),
+    Column("outlet_country", lambda r: r.outlet_country),
+    Column("state_media", lambda r: r.a.state_media),
+    Column("controlling_state", lambda r: r.a.controlling_state, trusted=True),
+    Column("syndicated_from", lambda r: r.a.syndicated_from),
+    Column("language", lambda r: r.a.language),
+    Column("published", lambda r: r.a.published_at.strftime("%Y-%m-%d %H:%M"), trusted=True),
+    Column("url", lambda r: r.a.url),
+    Column("opinion", lambda r: r.a.is_opinion),
+    Column("also_published_by", lambda r: ", ".join(r.also)),
+    Column("why", lambda r: why(r.a)),
+    Column("note", _note),
+    Column("cluster", lambda r: r.a.cluster_id),
+    Column("feeds", lambda r: ",".join(r.a.feeds)),
+    Column("analyst", _analyst),
+    Column("version", lambda r: r.a.version),  # the decision revision the import checks
+    Column("story", lambda r: r.a.story_id),  # the story across outlets (pipeline.article.stories)
+    Column("also_reported_by", lambda r: ", ".join(r.a.reported_by)),
+)
+COLUMNS = tuple(c.name for c in COLUMN_SPECS)
+
+
+def export_row(
+    a: ArticleView, also: Sequence[str], outlets: OutletCache, section: str | None = None
+) -> Row:
+    name, country = outlets(a.outlet)
+    return Row(a, also, name, country, section or effective_section(a))
+
+
+def row_values(row: Row) -> list[Any]:
+    """The typed values of one row in :data:`COLUMNS` order (for the workbook)."""
+    return [c.value(row) for c in COLUMN_SPECS]
+
+
 def row_cells(
     a: ArticleView, also: Sequence[str], outlets: OutletCache, section: str | None = None
 ) -> list[str]:
     """One CSV row in :data:`COLUMNS` order; untrusted text is neutralised."""
-    name, country = outlets(a.outlet)
-    d = a.decision
-    return [
-        cell(a.id), cell(a.period, trusted=True),
-        cell(section or effective_section(a), trusted=True), cell(status_of(a), trusted=True),
-        cell(_names(a, "actor"), trusted=True), cell(_names(a, "topic"), trusted=True),
-        cell(_names(a, "country"), trusted=True), cell(_names(a, "flag"), trusted=True),
-        cell(round(a.score, 3)), cell("relevant" if a.relevant else "not_relevant", trusted=True),
-        cell(a.title), cell(a.outlet or a.domain), cell(name), cell(country),
-        cell(a.state_media), cell(a.controlling_state, trusted=True), cell(a.syndicated_from),
-        cell(a.language), cell(a.published_at.strftime("%Y-%m-%d %H:%M"), trusted=True),
-        cell(a.url), cell(a.is_opinion), cell(", ".join(also)), cell(why(a)),
-        cell(d.note if d else None), cell(a.cluster_id), cell(",".join(a.feeds)),
-        cell(d.analyst if d else None),
-    ]  # fmt: skip
+    row = export_row(a, also, outlets, section)
+    return [cell(c.value(row), trusted=c.trusted) for c in COLUMN_SPECS]
 
 
 def part_path(path: Path, index: int) -> Path:
@@ -213,13 +256,13 @@ def write_export(
     A failure or kill leaves the previous files (or none), never a partial one;
     file-system errors are raised as :class:`OutputError`.
     """
-    flt = flt or ExportFilter()
+    counter = FilterCounter(flt or ExportFilter())
     outlets = OutletCache(registry)
     parts = _PartWriter(path, plain=plain, max_rows=max_rows)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         for head, also in rows:
-            if flt.accepts(head):
+            if counter.accepts(head):
                 parts.write(row_cells(head, also, outlets))
         files = parts.commit()
     except BaseException as exc:
@@ -227,7 +270,7 @@ def write_export(
         if isinstance(exc, OSError):
             raise output_error(exc, f"export: cannot write {path}") from exc
         raise
-    return ExportResult(parts.rows, files)
+    return ExportResult(parts.rows, files, counter.counts())
 
 
 def export_period(
@@ -242,9 +285,16 @@ def export_period(
     max_rows: int = MAX_DATA_ROWS,
 ) -> ExportResult:
     """The period's articles, clusters collapsed, streamed into ``path``."""
+    return write_export(
+        period_rows(store, period, relevant_only=relevant_only), path, registry=registry,
+        flt=flt, plain=plain, max_rows=max_rows,
+    )  # fmt: skip
+
+
+def period_rows(
+    store: Any, period: str, *, relevant_only: bool = True
+) -> Iterator[tuple[ArticleView, tuple[str, ...]]]:
+    """The period's articles streamed, each near-duplicate cluster once."""
     heads = cluster_heads(store.cluster_members(period, relevant_only=relevant_only))
     views = store.iter_period(period, relevant_only=relevant_only)
-    return write_export(
-        collapse_stream(views, heads), path, registry=registry, flt=flt, plain=plain,
-        max_rows=max_rows,
-    )  # fmt: skip
+    return collapse_stream(views, heads)

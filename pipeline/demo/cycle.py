@@ -9,13 +9,15 @@ the machine.
 
 from __future__ import annotations
 
+import shlex
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pipeline.config import Config, load_config
+from pipeline.config import Config, load_config, write_yaml
 from pipeline.config.feeds_schema import FeedsFile
 from pipeline.curate.bundle import build_bundle
 from pipeline.curate.export import export_period
@@ -26,6 +28,7 @@ from pipeline.outputs import fresh_folder
 from pipeline.store import Store
 
 DEMO_PERIOD = "2021-08"
+DEMO_INTERVAL = "5m"  # the shortest feed interval feeds.yaml allows
 _KINDS = {
     "rss2": "rss",
     "atom": "atom",
@@ -98,21 +101,23 @@ class DemoSummary:
         }
 
 
-def demo_config(base: Config, server: DemoServer, out_dir: Path) -> Config:
-    feeds = FeedsFile.model_validate(
+def demo_feeds(server: DemoServer) -> list[dict[str, Any]]:
+    """The corpus feeds as feeds.yaml entries (their real host names)."""
+    return [
         {
-            "feeds": [
-                {
-                    "id": f"demo-{feed.id}",
-                    "url": feed.url,
-                    "outlet": feed.outlet or "agg_google_news",
-                    "kind": _KINDS.get(feed.format, "auto"),
-                    "language": feed.language,
-                }
-                for feed in server.manifest.feeds
-            ]
+            "id": f"demo-{feed.id}",
+            "url": feed.url,
+            "outlet": feed.outlet or "agg_google_news",
+            "kind": _KINDS.get(feed.format, "auto"),
+            "language": feed.language,
+            "interval": DEMO_INTERVAL,  # a daemon after the demo polls again soon
         }
-    )
+        for feed in server.manifest.feeds
+    ]
+
+
+def demo_config(base: Config, server: DemoServer, out_dir: Path) -> Config:
+    feeds = FeedsFile.model_validate({"feeds": demo_feeds(server)})
     fetch = base.settings.fetch.model_copy(update={"min_host_interval": 0.0, "deadline": 20.0})
     settings = base.settings.model_copy(
         update={
@@ -124,9 +129,60 @@ def demo_config(base: Config, server: DemoServer, out_dir: Path) -> Config:
     return Config(settings=settings, feeds=feeds, outlets=base.outlets, rules=base.rules)
 
 
-def run_demo(out_dir: Path, *, base: Config | None = None) -> DemoSummary:
+DAEMON_DIR = "daemon-config"  # inside the demo folder: feeds.yaml and settings.yaml
+_DAEMON_HEADER = (
+    "# Written by `vric demo --serve`: the demo corpus for a daemon. Every host name\n"
+    "# resolves to the demo server while that command runs (never use this in production).\n"
+)
+
+
+@dataclass(frozen=True)
+class DaemonHint:
+    """How to run the daemon against the demo corpus while the server is up."""
+
+    config_dir: Path
+    database_url: str
+    server: str  # http://127.0.0.1:PORT
+
+    @property
+    def environment(self) -> dict[str, str]:
+        return {"VRIC_CONFIG_DIR": str(self.config_dir), "VRIC_DATABASE_URL": self.database_url}
+
+    @property
+    def command(self) -> str:
+        env = " ".join(f"{k}={shlex.quote(v)}" for k, v in self.environment.items())
+        return f"{env} vric daemon --interval 30"
+
+
+def write_daemon_config(server: DemoServer, out_dir: Path) -> DaemonHint:
+    """feeds.yaml and settings.yaml for ``vric daemon`` on the demo database,
+    every host resolving to the running demo server (``fetch.resolve_all_to``)."""
+    folder = out_dir.resolve() / DAEMON_DIR
+    folder.mkdir(exist_ok=True)
+    address = f"127.0.0.1:{server.port}"
+    write_yaml(folder / "feeds.yaml", {"feeds": demo_feeds(server)}, header=_DAEMON_HEADER)
+    settings = {
+        "allow_hosts": [address],
+        "fetch": {"resolve_all_to": address, "min_host_interval": 0.0},
+    }
+    write_yaml(folder / "settings.yaml", settings, header=_DAEMON_HEADER)
+    database = f"sqlite:///{out_dir.resolve() / 'vric-demo.db'}"
+    return DaemonHint(folder, database, f"http://{address}")
+
+
+def run_demo(
+    out_dir: Path,
+    *,
+    base: Config | None = None,
+    serve: Callable[[DemoSummary, DaemonHint], None] | None = None,
+) -> DemoSummary:
     """Run the whole demo into ``out_dir``: absent, empty, or a previous demo's
-    output (emptied first); any other folder is refused (OutputRefused)."""
+    output (emptied first); any other folder is refused (OutputRefused).
+
+    With ``serve``, the demo server stays up while ``serve(summary, hint)``
+    runs (``vric demo --serve`` waits there for Ctrl-C), so a daemon can be
+    pointed at it with the files :func:`write_daemon_config` wrote.
+    """
     base = base or load_config()
     fresh_folder(out_dir, "demo")  # only a folder an earlier demo made is emptied
     with DemoServer() as server:
@@ -135,8 +191,10 @@ def run_demo(out_dir: Path, *, base: Config | None = None) -> DemoSummary:
         store.upgrade()
         with ingestor(config, store, resolver=server.resolve, owner="demo") as ing:
             report = ing.run_once()
-    summary = summarise(store, config, report, out_dir)
-    store.close()
+        summary = summarise(store, config, report, out_dir)
+        store.close()
+        if serve is not None:
+            serve(summary, write_daemon_config(server, out_dir))
     return summary
 
 

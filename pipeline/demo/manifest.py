@@ -79,6 +79,7 @@ class Expectation:
     anti_us: bool
     network: tuple[str, ...] = ()  # Bolivarian-network members involved
     cluster: str | None = None
+    story: str | None = None  # same string for the reports of one event by several outlets
     syndicated_from: str | None = None
     trap: str | None = None
 
@@ -359,6 +360,7 @@ class _Entry:
             anti_us=sub.flag("anti_us"),
             network=sub.strings("network", NETWORK),
             cluster=sub.optional_text("cluster"),
+            story=sub.optional_text("story"),
             syndicated_from=sub.optional_text("syndicated_from"),
             trap=sub.optional_text("trap"),
         )

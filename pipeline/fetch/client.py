@@ -36,6 +36,7 @@ from pipeline.fetch.network import (
     Resolver,
     budget,
     current_budget,
+    pinned_resolver,
     plain_connect,
     system_resolver,
 )
@@ -102,6 +103,8 @@ class HttpClient:
     ) -> None:
         self.policy = policy or FetchPolicy()
         self._allow = AllowList(self.policy.allow_hosts)
+        if resolver is None and self.policy.resolve_all_to:
+            resolver = pinned_resolver(self.policy.resolve_all_to)
         self._dns = DnsRunner(resolver or system_resolver, self.policy.dns_threads)
         self._connector = connector or plain_connect
         self._ssl = ssl_context or _default_ssl_context(self.policy.ca_file)

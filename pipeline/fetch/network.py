@@ -86,6 +86,18 @@ def system_resolver(host: str, port: int) -> list[tuple[str, int]]:
     return [(str(info[4][0]), int(info[4][1])) for info in infos]
 
 
+def pinned_resolver(address: str) -> Resolver:
+    """A resolver that sends every host name to ``IP:port`` (``fetch.resolve_all_to``:
+    the offline demo's server), so URLs keep their real host names."""
+    ip, _, port = address.rpartition(":")
+    target = [(ip.strip("[]"), int(port))]
+
+    def resolve(host: str, port: int) -> list[tuple[str, int]]:
+        return list(target)
+
+    return resolve
+
+
 def plain_connect(ip: str, port: int, timeout: float) -> socket.socket:
     family = socket.AF_INET6 if ":" in ip else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)

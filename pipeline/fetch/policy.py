@@ -56,6 +56,7 @@ class FetchPolicy:
     max_crawl_delay: float = 60.0  # a larger robots Crawl-delay is clamped to this
     dns_threads: int = 8  # resolver threads; a hung resolver cannot take more
     ca_file: str | None = None  # extra CA bundle (a corporate CA), added to certifi's
+    resolve_all_to: str | None = None  # "IP:port" for every host (the demo server), else DNS
     accept_feed: str = ACCEPT_BY_KIND["feed"]  # some CDNs block on headers: configurable
     accept_page: str = ACCEPT_BY_KIND["page"]
 

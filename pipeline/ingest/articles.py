@@ -238,3 +238,5 @@ class ArticleProcessor:
         crashpoint("after_article_commit")
         clusters.add(article_id, record)
         report.articles_new += 1
+        if record.relevant:
+            report.periods.add(record.period)

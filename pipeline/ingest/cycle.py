@@ -8,7 +8,9 @@ A cycle
 3. works the article queue (:mod:`pipeline.ingest.articles`): link entries
    whose article exists, fetch the other pages, extract and assemble them
    (language, outlet, opinion, syndication, tags, dedup keys), deduplicate
-   and store them.
+   and store them;
+4. groups again the stories across outlets of every period that gained a
+   relevant article (:mod:`pipeline.article.stories`; ``stories.enabled``).
 
 *What* work a cycle takes is a parameter, its :class:`WorkSource`:
 :class:`DueWork` takes every due feed and the queue in one go (``vric run
@@ -29,6 +31,7 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Protocol
 
+from pipeline.article.stories import regroup_period
 from pipeline.config import Config
 from pipeline.errors import StoreError
 from pipeline.extract import ExtractorPool
@@ -142,6 +145,7 @@ class Ingestor:
                 self.poll_feeds(report, feeds)
             for entries in work.entry_batches(self):
                 self.process_entries(report, entries)
+            self.group_stories(report)
             status = "stopped" if work.stopped() else "ok"
         except StoreError as exc:
             report.errors[exc.code] += 1
@@ -170,6 +174,27 @@ class Ingestor:
     def poll_feeds(self, report: CycleReport, feeds: Sequence[FeedRow]) -> None:
         """Fetch and parse ``feeds``; store their new entries."""
         self.feeds.poll(report, feeds)
+
+    def group_stories(self, report: CycleReport) -> None:
+        """Regroup the stories of the periods that gained a relevant article.
+
+        One grouping of a period at a time across processes (a Postgres
+        advisory lock; SQLite serialises the write itself), so two workers
+        never create the same story twice.
+        """
+        settings = self.config.settings.stories
+        if not settings.enabled:
+            return
+        for period in sorted(report.periods):
+            with self.store.advisory_lock(f"stories:{period}", wait=True):
+                saved = regroup_period(
+                    self.store, period, self.config.entity_matcher, settings, self.clock()
+                )
+            report.stories_changed += saved.articles_changed
+            logger.info(
+                "stories grouped",
+                extra={"period": period, "outcome": "ok", "stories": saved.stories},
+            )
 
     def process_entries(
         self, report: CycleReport, entries: Sequence[EntryRow], keep: KeepCheck | None = None

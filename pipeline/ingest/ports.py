@@ -13,6 +13,7 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any, Protocol
 
+from pipeline.article.stories import StoryPorts
 from pipeline.types import (
     ArticleRecord,
     ClusterSignature,
@@ -25,7 +26,9 @@ from pipeline.types import (
 )
 
 
-class IngestStore(Protocol):
+class IngestStore(StoryPorts, Protocol):
+    """The cycle's store operations (story grouping's come from :class:`StoryPorts`)."""
+
     # ------------------------------------------------------------ runs
     def start_run(self, kind: str, worker: str | None, now: datetime) -> int: ...
 

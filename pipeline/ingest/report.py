@@ -17,9 +17,11 @@ class CycleReport:
     articles_new: int = 0
     articles_linked: int = 0
     pages_retry: int = 0
+    stories_changed: int = 0  # articles whose story changed when the periods were regrouped
     skipped: Counter[str] = field(default_factory=Counter)
     errors: Counter[str] = field(default_factory=Counter)
     extraction: Counter[str] = field(default_factory=Counter)  # page outcome by status
+    periods: set[str] = field(default_factory=set)  # periods that gained a relevant article
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {k: v for k, v in self.__dict__.items() if isinstance(v, int)}

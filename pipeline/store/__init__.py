@@ -26,6 +26,14 @@ from pipeline.store.maintenance import MaintenanceStore
 from pipeline.store.queue import HistoryEntry, QueueItem, QueuePage, QueueQuery, QueueStore
 from pipeline.store.reading import ArticleView, DecisionView, ReadingStore, TagView
 from pipeline.store.rework import ReworkStore, StoredPage, StoredText
+from pipeline.store.stories import (
+    StoryInput,
+    StoryMember,
+    StorySave,
+    StorySplit,
+    StoryStore,
+    StoryView,
+)
 
 
 class Store(
@@ -40,6 +48,7 @@ class Store(
     LeaseStore,
     MaintenanceStore,
     GapStore,
+    StoryStore,
     StoreBase,
 ):
     """All store operations on one database."""
@@ -60,6 +69,11 @@ __all__ = [
     "StoredDecision",
     "StoredPage",
     "StoredText",
+    "StoryInput",
+    "StoryMember",
+    "StorySave",
+    "StorySplit",
+    "StoryView",
     "TagView",
     "User",
     "WebSession",

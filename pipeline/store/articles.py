@@ -136,12 +136,3 @@ class ArticleStore(StoreBase):
                 .where(articles.c.id == article_id)
                 .values(rules_version=rules_version, **values)
             )
-
-    def add_decisions(self, rows: Sequence[dict[str, Any]]) -> None:
-        """Append analyst decisions (the audit trail keeps every one) without a
-        version check; each bumps its article's decision version by 1."""
-        from pipeline.store.curation import append_decisions
-
-        if rows:
-            with self.write() as conn:
-                append_decisions(conn, rows)

@@ -13,7 +13,7 @@ import hashlib
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import and_, func, or_, select, true, update
 
 from pipeline.store.feeds import BACKFILL_KIND, FeedStore, entry_row
 from pipeline.store.schema import backfill_progress, entries, feeds
@@ -103,17 +103,31 @@ class BackfillStore(FeedStore):
             return added
 
     def queued_backfill_entries(
-        self, feed_ids: Sequence[int], now: datetime, limit: int
+        self,
+        feed_ids: Sequence[int],
+        now: datetime,
+        limit: int,
+        window: tuple[datetime, datetime] | None = None,
     ) -> list[EntryRow]:
-        """Queued entries of the given backfill feeds, oldest first."""
+        """Queued entries of the given backfill feeds, oldest first; with
+        ``window``, only those dated inside it or undated (a heal fetches its
+        gap's pages, not what a backfill of the whole period left queued)."""
         if not feed_ids:
             return []
+        dated = (
+            or_(
+                entries.c.published.is_(None),
+                and_(entries.c.published >= window[0], entries.c.published < window[1]),
+            )
+            if window is not None
+            else true()
+        )
         query = (
             select(
                 entries, feeds.c.outlet.label("feed_outlet"), feeds.c.language.label("feed_lang")
             )
             .join(feeds, feeds.c.id == entries.c.feed_id)
-            .where(entries.c.feed_id.in_(list(feed_ids)), entries.c.state == "queued")
+            .where(entries.c.feed_id.in_(list(feed_ids)), entries.c.state == "queued", dated)
             .where(or_(entries.c.next_attempt.is_(None), entries.c.next_attempt <= now))
             .where(or_(entries.c.lease_until.is_(None), entries.c.lease_until <= now))
             .order_by(entries.c.id)

@@ -7,7 +7,7 @@ per period, and per-feed / per-outlet coverage."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, case, func, or_, select, update
 from sqlalchemy.engine import Connection, RowMapping
 
+from pipeline.store.feeds import BACKFILL_KIND
 from pipeline.store.reading import (
     BATCH,
     VIEW_COLUMNS,
@@ -221,26 +222,6 @@ class CurationStore(ReadingStore):
                         yield view
 
     # ------------------------------------------------------------ decisions
-    def apply_decisions(
-        self,
-        ids: Sequence[int],
-        planner: Callable[[Mapping[int, ArticleState]], Sequence[dict[str, Any]]],
-        *,
-        dry_run: bool = False,
-    ) -> int:
-        """Read the articles' state, let ``planner`` decide, append its rows: one transaction.
-
-        ``planner`` raises to refuse the whole file; nothing is written then.
-        With ``dry_run`` the plan is computed on the same state and discarded.
-        Returns the number of decision rows appended (or that would be).
-        """
-        opener = self.read if dry_run else self.write
-        with opener() as conn:
-            rows = planner(self._article_states(conn, ids, lock=not dry_run))
-            if rows and not dry_run:
-                append_decisions(conn, rows)
-            return len(rows)
-
     def article_states(self, ids: Sequence[int]) -> dict[int, ArticleState]:
         """The current state of these articles (unknown ids are left out)."""
         with self.read() as conn:
@@ -386,7 +367,10 @@ class CurationStore(ReadingStore):
         )
         with self.read() as conn:
             counts = {fid: (int(n), int(c)) for fid, n, c in conn.execute(per_feed)}
-            feed_rows = conn.execute(select(feeds).order_by(feeds.c.key)).all()
+            # A backfill's own feed rows are per period (backfill:<outlet>:<period>):
+            # only this period's belong in its coverage.
+            own = or_(feeds.c.kind != BACKFILL_KIND, feeds.c.key.endswith(f":{period}"))
+            feed_rows = conn.execute(select(feeds).where(own).order_by(feeds.c.key)).all()
             outlets = [OutletCoverage(o, int(n), int(c)) for o, n, c in conn.execute(per_outlet)]
         return [_feed_coverage(r._mapping, counts.get(r.id, (0, 0))) for r in feed_rows], sorted(
             outlets, key=lambda o: o.outlet or ""
@@ -401,19 +385,6 @@ def _check_changes(changes: Sequence[DecisionChange]) -> None:
         if c.article_id in seen:
             raise ValueError(f"article {c.article_id} is given twice; one change per article")
         seen.add(c.article_id)
-
-
-def append_decisions(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Append decision rows without a version check, each bumping its article's
-    version by 1 (the rows get the version they created)."""
-    for row in rows:
-        version = conn.execute(
-            update(articles)
-            .where(articles.c.id == row["article_id"])
-            .values(decision_version=articles.c.decision_version + 1)
-            .returning(articles.c.decision_version)
-        ).scalar_one()
-        conn.execute(decisions.insert().values({**row, "version": int(version)}))
 
 
 def _relevant_id() -> Any:

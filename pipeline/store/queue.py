@@ -195,8 +195,10 @@ class QueueStore(StoreBase):
             total = int(conn.execute(counted.where(*conds)).scalar_one())
             if total == 0:
                 return QueuePage([], 0)
-            rows = conn.execute(self._page(query, conds)).all()
-            tag_map = _tag_names(conn, [r.id for r in rows])
+            ids = [int(i) for i in conn.execute(self._page_ids(query, conds)).scalars()]
+            found = {r.id: r for r in conn.execute(_rows(ids))}
+            rows = [found[i] for i in ids]
+            tag_map = _tag_names(conn, ids)
         items = [_item(r, tag_map[r.id], outlet_info) for r in rows]
         return QueuePage(items, total)
 
@@ -257,26 +259,35 @@ class QueueStore(StoreBase):
         if expr is None:
             return None
         matched = select(_FTS.c.rowid).where(literal_column("articles_fts").op("MATCH")(expr))
-        return articles.c.id.in_(matched)
+        # "+ 0" keeps SQLite from looking up every match (all periods) by rowid,
+        # reading each row; it scans the period in the queue index and probes
+        # the matched ids instead.
+        return (articles.c.id + 0).in_(matched)
 
     @staticmethod
-    def _page(q: QueueQuery, conds: list[ColumnElement[bool]]) -> Select[Any]:
+    def _page_ids(q: QueueQuery, conds: list[ColumnElement[bool]]) -> Select[Any]:
+        """The page's ids only: filtering and sorting read the queue index
+        (ix_articles_queue), not the article rows with their long texts."""
         order = [articles.c.published_at.desc(), articles.c.id.desc()]
         if q.sort == "score":
             order.insert(0, articles.c.score.desc())
         return (
-            select(
-                articles.c.id, articles.c.title, articles.c.outlet, articles.c.domain,
-                articles.c.state_media, STATUS.label("status"), SECTION.label("section"),
-                articles.c.score, articles.c.published_at, articles.c.canonical_url,
-                articles.c.decision_version, articles.c.language, articles.c.is_opinion,
-            )
+            select(articles.c.id)
             .select_from(_WITH_LATEST)
             .where(*conds)
             .order_by(*order)
             .limit(q.per_page)
             .offset((q.page - 1) * q.per_page)
-        )  # fmt: skip
+        )
+
+
+def _rows(ids: list[int]) -> Select[Any]:
+    return select(
+        articles.c.id, articles.c.title, articles.c.outlet, articles.c.domain,
+        articles.c.state_media, STATUS.label("status"), SECTION.label("section"),
+        articles.c.score, articles.c.published_at, articles.c.canonical_url,
+        articles.c.decision_version, articles.c.language, articles.c.is_opinion,
+    ).select_from(_WITH_LATEST).where(articles.c.id.in_(ids))  # fmt: skip
 
 
 def _without_nul(q: QueueQuery) -> QueueQuery:

@@ -17,7 +17,7 @@ from pipeline.store.base import StoreBase
 from pipeline.store.schema import articles, decisions, entries, feeds, tags
 
 BATCH = 500
-LEAD_CHARS = 1500  # the start of the text: the digest's summary when there is no description
+LEAD_CHARS = 800  # the start of the text: the digest's summary when there is no description
 
 # The articles columns an ArticleView is read from (also by store.curation).
 VIEW_COLUMNS = [
@@ -45,6 +45,7 @@ VIEW_COLUMNS = [
     articles.c.author,
     articles.c.decision_version.label("version"),
     func.substr(articles.c.text, 1, LEAD_CHARS).label("lead"),
+    articles.c.story_id,
 ]
 
 
@@ -98,6 +99,8 @@ class ArticleView:
     feeds: tuple[str, ...] = field(default=())
     version: int = 0  # the article's decision revision (0 = never decided): what an
     # export writes and an import or the workbench sends back to detect a conflict
+    story_id: int | None = None  # the story across outlets (None: one outlet reported it)
+    reported_by: tuple[str, ...] = ()  # outlets of the story's other reports (not its copies)
     lead: str | None = None  # the first LEAD_CHARS characters of the extracted text
 
     def tag_names(self, kind: str) -> list[str]:
@@ -130,6 +133,7 @@ class ReadingStore(StoreBase):
         tag_map = tags_for(conn, ids)
         decision_map = decisions_for(conn, ids)
         feed_map = _feeds_for(conn, ids)
+        reports = _story_reports(conn, {r["story_id"] for r in rows if r["story_id"] is not None})
         out = []
         for r in rows:
             url = r.pop("canonical_url")
@@ -139,6 +143,7 @@ class ReadingStore(StoreBase):
                     tags=tuple(tag_map.get(r["id"], ())),
                     decision=decision_map.get(r["id"]),
                     feeds=tuple(feed_map.get(r["id"], ())),
+                    reported_by=reported_by(r, reports.get(r["story_id"], ())),
                     **r,
                 )
             )
@@ -208,6 +213,30 @@ def decisions_for(conn: Connection, ids: list[int]) -> dict[int, DecisionView]:
             r.status, r.section, r.analyst, r.note, r.decided_at, int(r.version or 0)
         )
     return out
+
+
+def _story_reports(conn: Connection, story_ids: set[int]) -> dict[int, list[tuple[int, str]]]:
+    """Story id → ``(cluster key, outlet)`` of every member."""
+    out: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    if not story_ids:
+        return out
+    query = (
+        select(articles.c.story_id, articles.c.id, articles.c.cluster_id, articles.c.outlet,
+               articles.c.domain)
+        .where(articles.c.story_id.in_(sorted(story_ids)))
+        .order_by(articles.c.story_id, articles.c.id)
+    )  # fmt: skip
+    for sid, aid, cluster, outlet, domain in conn.execute(query):
+        out[sid].append((aid if cluster is None else cluster, outlet or domain or "?"))
+    return out
+
+
+def reported_by(row: dict[str, Any], members: Sequence[tuple[int, str]]) -> tuple[str, ...]:
+    """The outlets of the story's other reports: not the row's own outlet, nor the
+    copies in its own near-duplicate cluster (those are ``also_published_by``)."""
+    own_key = row["id"] if row["cluster_id"] is None else row["cluster_id"]
+    own = row["outlet"] or row["domain"] or "?"
+    return tuple(sorted({o for key, o in members if key != own_key} - {own}))
 
 
 def _feeds_for(conn: Connection, ids: list[int]) -> dict[int, list[str]]:

@@ -127,6 +127,10 @@ entries = Table(
     Index("ix_entries_state_next_attempt", "state", "next_attempt"),
 )
 
+# The review queue's filters and sorts, covered by one index (migration 0011 says why).
+QUEUE_INDEX = ("period", "relevant", "score", "published_at", "decision_version", "state_media",
+               "is_opinion", "language", "section", "outlet", "domain", "id")  # fmt: skip
+
 articles = Table(
     "articles",
     metadata,
@@ -175,8 +179,10 @@ articles = Table(
     Column("decision_version", Integer, nullable=False, default=0, server_default="0"),
     Column("raw_html", LargeBinary),
     Column("raw_expires", UTCDateTime),
-    # The review queue's filter and default sort (migration 0011).
-    Index("ix_articles_period_relevant_score", "period", "relevant", "score"),
+    # the story across outlets (pipeline/article/stories.py) and why the article is in it
+    Column("story_id", Integer, index=True),  # stories.id (no foreign key: see 0012)
+    Column("story_reason", Text),
+    Index("ix_articles_queue", *QUEUE_INDEX),
 )
 # Full-text search over title and text (migration 0011), outside this metadata
 # because it differs per backend: SQLite has the FTS5 table ``articles_fts``
@@ -185,6 +191,38 @@ articles = Table(
 # configuration ``vric_search``) with a GIN index. Queries: pipeline.store.queue.
 # A later migration that rebuilds ``articles`` on SQLite (batch "move and copy")
 # must re-create the three ``articles_fts_*`` triggers.
+
+# One event reported by several outlets in a period; its members are the
+# articles whose story_id points here. Regrouping keeps the ids of stories
+# whose members stay together.
+stories = Table(
+    "stories",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("period", String(7), nullable=False, index=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# An analyst took an article out of its story (``vric stories split``): the
+# audit row, and the reason grouping never puts the article in a story again.
+story_splits = Table(
+    "story_splits",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "article_id",
+        Integer,
+        ForeignKey("articles.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("story_id", Integer, nullable=False),  # the story it left (may be gone since)
+    Column("members", JSON, nullable=False),  # the story's article ids at the split
+    Column("analyst", String(100), nullable=False),
+    Column("note", Text),
+    Column("split_at", UTCDateTime, nullable=False),
+)
 
 tags = Table(
     "tags",
@@ -198,6 +236,7 @@ tags = Table(
     Column("detail", JSON),
     Column("rules_version", String(64), nullable=False),
     UniqueConstraint("article_id", "kind", "name"),
+    Index("ix_tags_kind_name", "kind", "name", "article_id"),  # queue filters (0011)
 )
 
 decisions = Table(

@@ -19,8 +19,12 @@ if TYPE_CHECKING:
     from pipeline.tagging.compile import CompiledRules, compile_rules, rules_version
     from pipeline.tagging.diff import diff_tags
     from pipeline.tagging.engine import Evaluation, assess
-    from pipeline.tagging.fold import fold
     from pipeline.types import TagInput, TagResult
+
+# fold is light (unicodedata only) and imported eagerly: a lazy export named like its
+# submodule would be shadowed by the submodule once anything imports it
+# (``from pipeline.tagging import fold`` then returned the module).
+from pipeline.tagging.fold import fold
 
 # Loaded on first use (PEP 562): validating rules.yaml needs only
 # pipeline.tagging.expr, and `vric export` / `vric bundle` must not pay for
@@ -32,7 +36,6 @@ _EXPORTS = {
     "diff_tags": "pipeline.tagging.diff",
     "Evaluation": "pipeline.tagging.engine",
     "assess": "pipeline.tagging.engine",
-    "fold": "pipeline.tagging.fold",
 }
 
 

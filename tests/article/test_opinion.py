@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.article.opinion import detect_opinion
+from pipeline.article.opinion import detect_opinion, text_opinion_score
 from pipeline.types import ExtractedPage
 
 NEWS_URL = "https://diario.example/mundo/2021/08/15/rusia-venezuela-acuerdo"
@@ -98,3 +98,81 @@ def test_metadata_is_reported_before_url_and_title() -> None:
     assert detect_opinion("https://d.example/opinion/x", "Opinión: x", page, True)[1] == (
         "jsonld:OpinionNewsArticle"
     )
+
+
+# ------------------------------------------------------------------ the text (issue 16)
+# Our own sentences: a column in each language, and news reports that quote officials
+# using the same words (quoted and indirect speech is someone else's voice).
+
+COLUMN_ES = (
+    "Creo que el gobierno se equivoca. ¿Hasta cuándo vamos a tolerar esta farsa? "
+    "Debemos decirlo claro: es una vergüenza, y no podemos mirar hacia otro lado. "
+    "En mi opinión, la región merece algo mejor."
+)
+COLUMN_PT = (
+    "Na minha opinião, o acordo é um erro. Devemos cobrar o governo: é preciso dizer que "
+    "isso é lamentável. Até quando vamos aceitar essa farsa?"
+)
+COLUMN_EN = (
+    "I believe this deal is a mistake. We must say it plainly: it is a disgrace, and we "
+    "should not look away. Why do we keep pretending? Clearly, the region deserves better."
+)
+NEWS_ES = (
+    "El canciller dijo que «debemos defender la soberanía y no podemos aceptar esta farsa». "
+    "Según la agencia, el acuerdo se firmó el martes en Caracas. (EFE)"
+)
+NEWS_INDIRECT_ES = (
+    "El presidente afirmó que hay que construir la unidad y que es imprescindible defenderla. "
+    "La cumbre concluyó con una declaración final, informó la cancillería."
+)
+NEWS_EN = (
+    'The minister said "we must not look away from this disgrace". The two governments '
+    "signed the agreement on Tuesday, according to a statement. (Reuters)"
+)
+
+
+def _page(text: str) -> ExtractedPage:
+    return ExtractedPage(status="ok", text=text, title="Sin título")
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [(COLUMN_ES, "es"), (COLUMN_PT, "pt"), (COLUMN_EN, "en"), (COLUMN_ES, None)],
+)
+def test_a_column_without_labels_is_opinion_by_its_text(text: str, language: str | None) -> None:
+    is_op, reason = detect_opinion(NEWS_URL, "Un acuerdo", _page(text), False, language)
+    assert is_op and reason is not None and reason.startswith("text:")
+    cues, probability = reason.removeprefix("text:").split(" ")
+    assert float(probability) >= 0.5 and cues
+
+
+@pytest.mark.parametrize(
+    ("text", "language"), [(NEWS_ES, "es"), (NEWS_INDIRECT_ES, "es"), (NEWS_EN, "en")]
+)
+def test_news_quoting_the_same_words_is_not_opinion(text: str, language: str) -> None:
+    assert detect_opinion(NEWS_URL, "Firman acuerdo", _page(text), False, language) == (False, None)
+
+
+def test_the_reason_names_the_strongest_cues_first() -> None:
+    probability, parts = text_opinion_score("Un acuerdo", COLUMN_EN, "en")
+    assert probability >= 0.5
+    assert parts == sorted(parts, key=lambda p: -p[1])
+    _, reason = detect_opinion(NEWS_URL, "Un acuerdo", _page(COLUMN_EN), False, "en")
+    assert reason is not None and reason.split(" ")[0] == "text:" + "+".join(
+        name for name, value in parts if value > 0
+    )
+
+
+def test_structural_signals_come_before_the_text() -> None:
+    url = "https://diario.example/opinion/2021/08/15/x"
+    assert detect_opinion(url, "Un acuerdo", _page(COLUMN_ES), False, "es") == (
+        True,
+        "url:/opinion/",
+    )
+
+
+def test_a_section_label_leading_the_text_marks_opinion() -> None:
+    page = _page("Editorial\n\nLa región y el petróleo\nEl acuerdo se firmó ayer.")
+    assert detect_opinion(NEWS_URL, "La región", page, False, "es") == (True, "body:Editorial")
+    page = _page("Análise: o acordo e o petróleo\nO acordo foi assinado ontem.")
+    assert detect_opinion(NEWS_URL, "O acordo", page, False, "pt") == (True, "body:Análise:")

@@ -88,3 +88,35 @@ def test_a_period_that_does_not_start_a_period_is_a_usage_error(tmp_path: Path) 
     result = CliRunner().invoke(cli, ["backfill", "--period", "2021-09"], env=env)
     assert result.exit_code == 2
     assert "does not start a period" in result.stderr
+
+
+def test_a_dry_run_lists_each_source_with_the_urls_it_gives(
+    db_url: str, server: ScriptServer, tmp_path: Path
+) -> None:
+    base = f"http://127.0.0.1:{server.port}"
+    monthly_site(server, base=base, host="")
+    (tmp_path / "feeds.yaml").write_text("feeds: []\n", encoding="utf-8")
+    args = ["backfill", "--period", "2021-08", "--dry-run", "--sitemap",
+            f"{base}/sitemap_index.xml", "--sitemap", f"{base}/missing.xml"]  # fmt: skip
+
+    result = CliRunner().invoke(cli, args, env=_env(tmp_path, db_url, server.port))
+
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "(dry run: no page fetched)" in out
+    assert "sources (URLs each gives for the period)" in out
+    table = out.split("sources (URLs each gives")[1]
+    lines = [" ".join(line.replace("│", " ").split()) for line in table.splitlines()]
+    assert any(line.startswith("127.0.0.1 sitemap") and "20 20 3" in line for line in lines), out
+    assert any(
+        line.startswith("127.0.0.1 sitemap") and "0 0 1 http_4xx 1" in line for line in lines
+    )
+    assert not any(p.startswith("/2021/") for p in server.path_hits)
+
+
+def test_search_without_queries_in_rules_yaml_says_so(tmp_path: Path) -> None:
+    """The shipped rules.yaml has no `search:` block: --search would read nothing."""
+    env = _env(tmp_path, f"sqlite:///{tmp_path / 'x.db'}", 1)
+    result = CliRunner().invoke(cli, ["backfill", "--period", "2021-08", "--search"], env=env)
+    assert result.exit_code == 2
+    assert "rules.yaml has no `search:` block" in result.stderr

@@ -66,6 +66,11 @@ def test_a_backfills_queue_waits_for_its_own_period(
     assert runner.scalar("SELECT count(*) FROM articles WHERE period = '2021-10'") == 10
     assert _entries(runner, "queued") == 0
 
+    # The bundle's coverage of August shows August's backfill row, not October's.
+    feeds, _ = runner.store.coverage("2021-08")
+    backfills = [f for f in feeds if f.key.startswith("backfill:")]
+    assert [(f.key, f.articles) for f in backfills] == [(f"backfill:{OUTLET}:2021-08", 20)]
+
 
 def test_feeds_status_does_not_list_the_backfills_feed_rows(
     db_url: str, server: ScriptServer, tmp_path: Path
@@ -114,3 +119,29 @@ def test_an_outlet_with_registry_sitemaps_and_no_feed_is_backfilled_by_default(
     planned = plan_sources(config, [], [], search=False, period=parse_period("2021-08"))
 
     assert [(p.outlet, p.sitemaps) for p in planned] == [(OUTLET, [sitemap])]
+
+
+def test_a_heal_fetches_its_gaps_pages_not_what_the_periods_backfill_left_queued(
+    base_config: Config, server: ScriptServer, runner_for: Any
+) -> None:
+    from dataclasses import replace
+    from datetime import UTC, datetime
+
+    from pipeline.backfill.runner import Backfill
+    from pipeline.backfill.sources import outlet_sources
+
+    monthly_site(server)
+    runner = runner_for(make_config(base_config, [FEED], port=server.port))
+    assert runner.run("2021-08", max_pages=2).outlets[0].stored == 2
+    assert _entries(runner, "queued") == 18
+
+    gap = replace(parse_period("2021-08"), start=datetime(2021, 8, 9, tzinfo=UTC),
+                  end=datetime(2021, 8, 11, tzinfo=UTC))  # fmt: skip
+    heal = Backfill(runner.config, runner.store, runner.ingestor(), runner.parser, gap,
+                    scope="gap:1")  # fmt: skip
+    report = heal.run([outlet_sources(runner.config, OUTLET)])
+
+    assert report.outlets[0].stored == 1  # the article of 10 August, nothing else
+    assert server.hits[f"{HOST}/2021/08/10/nota-8-4.html"] == 1
+    assert _page_hits(server) == 3
+    assert _entries(runner, "queued") == 17  # the rest waits for the period's backfill

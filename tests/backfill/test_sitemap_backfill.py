@@ -74,3 +74,25 @@ def test_an_implausible_sitemap_date_leaves_the_page_to_decide_and_is_flagged(
     assert runner.scalar("SELECT date_flags || ' ' || published_raw FROM entries") == (
         "date_implausible 1970-01-01"
     )
+
+
+def test_the_progress_bar_counts_what_was_read_then_the_pages_of_its_plan(
+    base_config: Config, server: ScriptServer, runner_for: Any
+) -> None:
+    from pipeline.backfill.runner import Backfill
+    from pipeline.periods import parse_period
+
+    monthly_site(server)
+    runner = runner_for(make_config(base_config, [], port=server.port))
+    events: list[tuple[str, int]] = []
+    job = Backfill(
+        runner.config, runner.store, runner.ingestor(), runner.parser, parse_period("2021-08"),
+        max_pages=15, progress=lambda what, n: events.append((what, n)),
+    )  # fmt: skip
+
+    job.run([OutletSources(OUTLET, sitemaps=[f"http://{HOST}/sitemap_index.xml"])])
+
+    plan = events.index(("plan", 15))  # 20 queued, capped by --max-pages
+    assert events[:plan] == [("read", 1)] * 3  # the index, August and September
+    assert {what for what, _ in events[plan + 1 :]} == {"pages"}
+    assert sum(n for _, n in events[plan + 1 :]) == 15

@@ -16,7 +16,14 @@ from pathlib import Path
 from pipeline.store import Store
 from tests.curate.factory import PERIOD, decide, save
 
-HEAVY = ("trafilatura", "feedparser", "httpx", "pipeline.extract", "pipeline.tagging.engine")
+HEAVY = (
+    "trafilatura",
+    "feedparser",
+    "httpx",
+    "pipeline.extract",
+    "pipeline.tagging.engine",
+    "openpyxl",
+)  # the workbook library only for xlsx files
 
 _SCRIPT = """
 import json, sys

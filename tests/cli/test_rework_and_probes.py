@@ -17,6 +17,7 @@ from pipeline.demo.server import DemoServer
 from pipeline.fetch import FetchPolicy, HttpClient
 from pipeline.sources.probe import check, find_feeds
 from pipeline.store import Store
+from pipeline.store.curation import DecisionChange
 from pipeline.types import ArticleRecord
 
 NOW = datetime(2021, 8, 20, 12, 0, tzinfo=UTC)
@@ -57,8 +58,8 @@ def test_outlets_lookup_json_contract(monkeypatch) -> None:  # type: ignore[no-u
 
 def test_retag_applies_new_rules_and_reports_changes(store: Store, config) -> None:  # type: ignore[no-untyped-def]
     article_id = store.save_article(_article("http://www.infobae.com/a/1"), [], NOW)
-    store.add_decisions([{"article_id": article_id, "status": "included", "section": None,
-                          "analyst": "ana", "note": "keep", "decided_at": NOW}])  # fmt: skip
+    store.decide([DecisionChange(article_id, "included", None, "keep", None, "ana", "test")],
+                 now=NOW)  # fmt: skip
     changes = list(retag(store, config.compiled_rules, "2021-08"))
     assert [c.article_id for c in changes] == [article_id]
     assert any("actor russia" in line for line in changes[0].lines)

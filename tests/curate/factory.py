@@ -1,6 +1,6 @@
 """Fixture articles for the export and bundle tests, written in the style of
 real LAC news, stored through the public store API (save_article,
-add_decisions, sync_feeds) so every test runs on SQLite and Postgres alike."""
+decide, sync_feeds) so every test runs on SQLite and Postgres alike."""
 
 from __future__ import annotations
 
@@ -13,10 +13,12 @@ from urllib.parse import urlsplit
 
 from pipeline.article.identity import entry_keys
 from pipeline.config import DEFAULTS_DIR, load_rules
+from pipeline.config.outlets_schema import OutletsFile
 from pipeline.config.rules_schema import RulesFile, section_names
 from pipeline.config.settings import PolicySettings, Settings
 from pipeline.periods import period_for
 from pipeline.store import Store
+from pipeline.store.curation import DecisionChange
 from pipeline.types import (
     ArticleRecord,
     ConfiguredFeed,
@@ -51,6 +53,7 @@ class FakeRegistry:
     """The two registry calls the export and bundle make, on a fixed table."""
 
     version = "test-registry-1"
+    outlet_ids = frozenset(OUTLETS)
 
     def get(self, outlet_id: str, *, at: datetime | None = None) -> OutletMatch | None:
         if outlet_id not in OUTLETS:
@@ -76,6 +79,7 @@ class FakeConfig:
     settings: Settings = field(default_factory=Settings)
     registry: Any = field(default_factory=FakeRegistry)
     rules: RulesFile = RULES
+    outlets: OutletsFile = field(default_factory=lambda: OutletsFile(version="test-outlets-1"))
 
 
 def config(database_url: str = "sqlite:///unused.db", **policy: Any) -> FakeConfig:
@@ -151,19 +155,9 @@ def decide(
     analyst: str = "ana",
     at: datetime = NOW,
 ) -> None:
-    store.add_decisions(
-        [
-            {
-                "article_id": article_id,
-                "status": status,
-                "section": section,
-                "analyst": analyst,
-                "note": note,
-                "decided_at": at,
-                "source": "test",
-            }
-        ]
-    )
+    """A decision without a version check, through the one door (Store.decide)."""
+    change = DecisionChange(article_id, status, section, note, None, analyst, "test")
+    store.decide([change], now=at)
 
 
 def add_feed(

@@ -139,6 +139,7 @@ def test_bundle_files_manifest_and_policy(store: Store, tmp_path: Path) -> None:
         "opinion": {"count": 1, "ids": [ids["opinion"]]},
         "anti_us_rhetoric": {"count": 1, "ids": [ids["anti_us"]]},
         "near_duplicate": {"count": 1, "ids": [ids["dup_b"]]},
+        "same_story": {"count": 0, "ids": []},
         "state_media_cap": {"count": 0, "ids": []},
     }
     for name, entry in m["files"].items():
@@ -412,3 +413,36 @@ def test_the_sections_come_from_rules_yaml(store: Store, tmp_path: Path) -> None
     assert [f"{s}.csv" for s in result.manifest["counts"]] == [*SECTION_FILES, "cuba.csv"]
     md = (result.path / "digest.md").read_text()
     assert md.index("VRIC Medical Diplomacy") < md.index("## Media reports on Cuba in LAC")
+
+
+def _story(store: Store) -> tuple[int, int]:
+    from pipeline.article.stories import regroup_period
+    from pipeline.config.settings import StoriesSettings
+    from pipeline.tagging.entities import compile_entities
+
+    lead = "El Tribunal Constitucional de Cabo Verde rechazó el recurso de Alex Saab."
+    a = save(store, "Cabo Verde rechazó el último recurso de Alex Saab", outlet="int_infobae",
+             text=lead, actors=("venezuela",), section="overview", score=3.0)  # fmt: skip
+    b = save(store, "Alex Saab: tribunal de Cabo Verde rechaza su recurso contra la extradición",
+             outlet="co_eltiempo", text=lead, actors=("venezuela",), section="overview",
+             score=2.0, url="https://www.eltiempo.com/mundo/saab")  # fmt: skip
+    regroup_period(store, PERIOD, compile_entities(RULES), StoriesSettings(), NOW)
+    return a, b
+
+
+def test_a_story_is_one_item_with_the_other_reports_under_it(store: Store, tmp_path: Path) -> None:
+    from pipeline.config.settings import Settings, StoriesSettings
+    from tests.curate.factory import FakeConfig
+
+    a, b = _story(store)
+    result = build_bundle(store, config(), PERIOD, tmp_path, now=NOW, formats={"html", "csv"})
+    assert result.manifest["removed"]["same_story"] == {"count": 1, "ids": [b]}
+    html = (result.path / "digest.html").read_text(encoding="utf-8")
+    assert f'data-article-id="{a}"' in html and f'data-article-id="{b}"' not in html
+    assert "https://www.eltiempo.com/mundo/saab" in html  # listed under the item, linked
+    (row,) = _csv(result.path / "overview.csv")
+    assert (row["id"], row["also_reported_by"]) == (str(a), "co_eltiempo")
+    every = FakeConfig(Settings(stories=StoriesSettings(one_per_story=False)))
+    result = build_bundle(store, every, PERIOD, tmp_path / "all", now=NOW, formats={"html"})
+    html = (result.path / "digest.html").read_text(encoding="utf-8")
+    assert f'data-article-id="{a}"' in html and f'data-article-id="{b}"' in html

@@ -135,7 +135,7 @@ def test_html_has_a_strict_csp_and_no_remote_resource() -> None:
     assert f"style-src 'sha256-{digest}'" in policy  # the only stylesheet allowed is ours
     assert not any(t in ("link", "script", "img", "iframe", "object") for t, _ in dom.tags)
     assert "url(" not in html_text and "@import" not in html_text
-    assert "<bdi>Rusia</bdi>" in html_text
+    assert ">Rusia</a></bdi>" in html_text  # the title isolated (bidi) around its link
 
 
 def test_bidi_overrides_and_zero_width_marks_are_removed_and_hosts_punycoded() -> None:

@@ -85,7 +85,43 @@ def test_every_column_of_one_article(store: Store, tmp_path: Path) -> None:
         "cluster": "",
         "feeds": "",
         "analyst": "lucia",
+        "version": "1",  # one decision so far: the revision the import checks
+        "story": "",
+        "also_reported_by": "",
     }
+
+
+def test_a_story_names_the_other_outlets_that_reported_it(store: Store, tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    from pipeline.article.stories import regroup_period
+    from pipeline.config.settings import StoriesSettings
+    from pipeline.tagging.entities import compile_entities
+    from tests.curate.factory import AUG, RULES
+
+    lead = "El Tribunal Constitucional de Cabo Verde rechazó el recurso de Alex Saab."
+    reports = [
+        ("ve_lapatilla", "Tribunal de Cabo Verde rechaza recurso de Alex Saab", None),
+        ("int_infobae", "Cabo Verde rechazó el último recurso de Alex Saab", 90),
+        ("co_eltiempo", "Cabo Verde rechazó el último recurso de Alex Saab", 90),  # a copy
+        ("int_ap", "Cape Verde court rejects Alex Saab's appeal against extradition", None),
+    ]
+    ids = [
+        save(store, title, outlet=outlet, published=AUG + timedelta(hours=i), text=lead,
+             actors=("venezuela",), countries=("ve",), cluster_id=cluster)
+        for i, (outlet, title, cluster) in enumerate(reports)
+    ]  # fmt: skip
+    save(store, "Rusia y Nicaragua firman un acuerdo", outlet="ru_rt_es")
+    regroup_period(store, PERIOD, compile_entities(RULES), StoriesSettings(), NOW)
+    rows = {r["outlet"]: r for r in _export(store, tmp_path)}
+    assert set(rows) == {"ve_lapatilla", "int_infobae", "int_ap", "ru_rt_es"}
+    story = rows["int_ap"]["story"]
+    assert story and {rows[o]["story"] for o in ("ve_lapatilla", "int_infobae")} == {story}
+    assert rows["int_infobae"]["also_published_by"] == "co_eltiempo"
+    assert rows["int_infobae"]["also_reported_by"] == "int_ap, ve_lapatilla"
+    assert rows["int_ap"]["also_reported_by"] == "co_eltiempo, int_infobae, ve_lapatilla"
+    assert (rows["ru_rt_es"]["story"], rows["ru_rt_es"]["also_reported_by"]) == ("", "")
+    assert ids[0] != ids[1]
 
 
 def test_a_cluster_is_one_row_with_the_other_outlets(store: Store, tmp_path: Path) -> None:

@@ -77,6 +77,23 @@ def test_reasons_apply_in_order_first_reason_wins() -> None:
     }
 
 
+def test_a_story_keeps_one_item_with_the_other_reports_under_it() -> None:
+    items = [
+        state(1, story_id=7, score=5.0),  # state media: not the representative
+        c(2, story_id=7, cluster_id=2),
+        c(3, cluster_id=2),  # a copy of 2: collapsed first, then listed with its cluster
+        c(4, story_id=7, status="included"),
+        c(5),
+    ]
+    sel = select(items, RULES, one_per_story=True)
+    assert sorted(k.id for k in sel.kept) == [4, 5]  # the included report stands for it
+    assert reasons(sel) == {1: "same_story", 2: "same_story", 3: "near_duplicate"}
+    assert sel.stories == {4: (1, 2)} and sel.collapsed == {2: (3,)}
+    assert next(r.detail for r in sel.removed if r.id == 1) == "same story as #4"
+    off = select(items, CapRules(cap=1.0))
+    assert sorted(k.id for k in off.kept) == [1, 2, 4, 5] and off.stories == {}
+
+
 def test_near_duplicates_keep_one_member_preferring_non_state() -> None:
     sel = select(
         [

@@ -30,10 +30,13 @@ def crash(conn: Connection) -> None:
     os._exit(3)
 
 
-def stoppable(conn: Connection) -> None:
-    """Works until SIGTERM, then reports a clean stop."""
+def stoppable(conn: Connection, ready: str = "") -> None:
+    """Works until SIGTERM, then reports a clean stop; ``ready`` (a path) is
+    written once the handler is installed, for tests to wait on."""
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    if ready:
+        Path(ready).write_text("ready")
     conn.send(("run", 9))
     stop.wait(30)
     conn.send(("done", {"status": "stopped", "report": {}}))

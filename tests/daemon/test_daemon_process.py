@@ -140,7 +140,7 @@ def test_a_second_signal_exits_at_once(
     daemon = s.start(procs, "--interval", "5", "--grace", "30")
     assert wait_for(lambda: feed_server.hits["/hang.xml"] >= 1, 30), daemon.log()[-3000:]
     daemon.signal(signal.SIGTERM)
-    time.sleep(0.5)
+    assert wait_for(lambda: "stopping: no new work" in daemon.log(), 15), daemon.log()[-3000:]
     t0 = time.monotonic()
     daemon.signal(signal.SIGTERM)
     assert daemon.wait(10) == 128 + signal.SIGTERM

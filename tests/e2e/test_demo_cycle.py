@@ -177,3 +177,26 @@ def test_the_demo_cycle_gives_the_same_articles_on_both_backends(  # type: ignor
     got = {(v.url, v.state_media, tuple(v.tag_names("actor"))) for v in
            store.iter_period(DEMO_PERIOD)}  # fmt: skip
     assert got == want
+
+
+def test_the_cycle_groups_the_labelled_stories_across_outlets(demo) -> None:  # type: ignore[no-untyped-def]
+    summary, store = demo
+    manifest = {a.path: a for a in load_manifest().articles}
+
+    def label(url: str) -> str | None:
+        from urllib.parse import urlsplit
+
+        return manifest[urlsplit(url).path].expect.story
+
+    stories = store.stories(DEMO_PERIOD)
+    assert stories, "ingest groups the period's stories after the cycle"
+    for story in stories:  # no false story: every member carries the same label
+        assert len({label(m.url) for m in story.members}) == 1, story
+        assert all(m.reason for m in story.members)
+    langs = {label(s.members[0].url): {m.language for m in s.members} for s in stories}
+    assert langs["essequibo-clause-mexico-talks"] == {"pt", "en"}
+    assert langs["hijazi-arrest-ciudad-del-este"] == {"es", "en"}
+    assert summary.csv_path is not None
+    rows = list(csv.DictReader(summary.csv_path.read_bytes().decode("utf-8-sig").splitlines()))
+    (folha,) = [r for r in rows if "Essequibo irrita" in r["title"]]
+    assert folha["story"] and folha["also_reported_by"] == "gy_kaieteur"

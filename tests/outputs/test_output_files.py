@@ -14,10 +14,11 @@ import pytest
 
 from pipeline.curate.bundle import build_bundle
 from pipeline.curate.export import export_period
+from pipeline.curate.workbook import export_workbook
 from pipeline.errors import OutputRefused
 from pipeline.outputs import claim_folder, fresh_folder, has_marker, write_atomic
 from pipeline.store import Store
-from tests.curate.factory import NOW, PERIOD, config, save
+from tests.curate.factory import NOW, PERIOD, SECTIONS, config, save
 
 
 @pytest.fixture
@@ -36,8 +37,9 @@ def test_csv_exports_and_bundle_files_get_the_same_mode_from_the_umask(
 ) -> None:
     save(store, "Rusia y Venezuela firman un acuerdo energético")
     csv = export_period(store, PERIOD, tmp_path / "out.csv").files[0]
+    [xlsx] = export_workbook(store, PERIOD, tmp_path / "out.xlsx", sections=SECTIONS).files
     bundle = build_bundle(store, config(), PERIOD, tmp_path / "bundles", now=NOW, zip=True)
-    files = [csv, *sorted(bundle.path.iterdir()), bundle.zip_path]
+    files = [csv, xlsx, *sorted(bundle.path.iterdir()), bundle.zip_path]
     assert {f.name: _mode(f) for f in files} == {f.name: 0o640 for f in files}
     assert _mode(bundle.path) == 0o750
 

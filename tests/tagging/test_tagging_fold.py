@@ -27,3 +27,10 @@ def test_fold_is_length_preserving(text: str) -> None:
     folded = fold(text)
     assert len(folded) == len(text)
     assert fold(folded) == folded
+
+
+def test_the_package_exports_the_fold_function_after_its_submodule_is_imported() -> None:
+    import pipeline.tagging.compile  # noqa: F401  (imports the pipeline.tagging.fold submodule)
+    from pipeline.tagging import fold as exported
+
+    assert callable(exported) and exported("Ñandú Irã") == "nandu ira"

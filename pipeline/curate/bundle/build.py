@@ -123,7 +123,7 @@ def candidate(a: ArticleView, sections: SectionMap) -> Candidate:
         id=a.id, section=sections.section_of(a), status=status_of(a), score=a.score,
         published_at=a.published_at, cluster_id=a.cluster_id, is_opinion=a.is_opinion,
         flags=frozenset(a.tag_names("flag")), state_media=a.state_media,
-        cap_policy=a.cap_policy, syndicated_from=a.syndicated_from,
+        cap_policy=a.cap_policy, syndicated_from=a.syndicated_from, story_id=a.story_id,
     )  # fmt: skip
 
 
@@ -155,7 +155,7 @@ def digest_model(src: Sources, sel: Selection, views: Mapping[int, ArticleView],
             language=v.language, published_at=v.published_at, summary=v.summary,
             counts_as_state=c.id in sel.state_ids, state_media=v.state_media,
             controlling_state=v.controlling_state, syndicated_from=wire,
-            also=also_published(v, sel.collapsed.get(c.id, ()), views, outlets),
+            also=also_published(v, _also_ids(sel, c.id), views, outlets),
             is_opinion=c.is_opinion, anti_us=ANTI_US_FLAG in c.flags, lead=v.lead,
             domain=v.domain,
         )  # fmt: skip
@@ -169,6 +169,14 @@ def digest_model(src: Sources, sel: Selection, views: Mapping[int, ArticleView],
         versions=versions, cap_broken=sel.cap_broken_by_analysts,
         feeds=compose.feed_health([(f.state, f.enabled) for f in src.feeds]),
     )  # fmt: skip
+
+
+def _also_ids(sel: Selection, item_id: int) -> tuple[int, ...]:
+    """The item's collapsed copies, its story's other reports, and their copies."""
+    ids = list(sel.collapsed.get(item_id, ()))
+    for other in sel.stories.get(item_id, ()):
+        ids += [other, *sel.collapsed.get(other, ())]
+    return tuple(ids)
 
 
 def display_outlet(outlets: OutletCache, outlet_id: str | None, domain: str | None) -> str:
@@ -236,8 +244,9 @@ def _compose(
 ) -> tuple[Any, dict[int, Any], OutletCache, Any]:
     """The policy's selection and the digest model: what every output is made from."""
     views = {v.id: v for v in src.views}
+    one_per_story = settings.stories.enabled and settings.stories.one_per_story
     sel = select((candidate(v, sections) for v in src.views), cap_rules(settings.policy),
-                 sections.names)  # fmt: skip
+                 sections.names, one_per_story=one_per_story)  # fmt: skip
     outlets = OutletCache(registry)
     return sel, views, outlets, digest_model(src, sel, views, outlets, settings, sections, versions)
 

@@ -108,8 +108,10 @@ def state_share(d: DigestModel) -> str:
         f"cap {_e(_pct(d.cap))}</text>",
     ]
     desc = "; ".join(f"{short_subject(s.subject)}: {_pct(s.state_share)}" for s in d.sections)
-    title = f"State-media share per section (whole list {_pct(d.share)}, cap {_pct(d.cap)})"
-    return _svg("state-share", title, desc + ".", h, [_caption(title), *body])
+    desc += f"; whole list {_pct(d.share)}; cap {_pct(d.cap)}."
+    title = f"State-media share per section against the cap, {d.label}"
+    caption = f"State-media share per section (whole list {_pct(d.share)}, cap {_pct(d.cap)})"
+    return _svg("state-share", title, desc, h, [_caption(caption), *body])
 
 
 def items_per_week(d: DigestModel) -> str:

@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 from pipeline.curate.bundle.digest import heading, plain_text, title_of
 
 SUMMARY_MAX = 300
+TITLE_MAX = 300  # a longer title is cut at a word and ends in "…" (a hostile or broken feed)
 ORDERS = ("newest_first", "oldest_first", "rank")
 
 COUNTRIES = {
@@ -47,7 +48,7 @@ _SENTENCE_END = re.compile(r"[.!?…][\"'’”»)\]]*(?=\s)")
 # "CIUDAD DE MÉXICO.- ": a place in capitals, an optional date and agency, a dash.
 _CAPS = "A-ZÁÀÂÃÄÇÉÈÊËÍÎÏÑÓÔÕÖÚÙÛÜ"
 _DATELINE = re.compile(
-    rf"^[{_CAPS}][{_CAPS}.'’ ]{{1,40}}?(?:,[^()\n.]{{1,25}})?(?:\s*\([^()\n]{{1,40}}\))?"
+    rf"^[{_CAPS}][{_CAPS}.'’/ ]{{1,40}}?(?:,[^()\n.]{{1,25}})?(?:\s*\([^()\n]{{1,40}}\))?"
     r"\s*(?:\.-|--|[-–—])\s+"
 )
 _TITLE_SEPARATORS = (" - ", " | ", " – ", " — ", " :: ")
@@ -196,7 +197,8 @@ def cut_summary(text: str | None, title: str = "", limit: int = SUMMARY_MAX) -> 
     """One or two sentences of ``text``, never more than ``limit`` characters.
 
     A description that merely repeats the title (aggregator feeds) gives "".
-    Without a sentence end in reach the text is cut at a word and ends in "…".
+    Without a sentence end in reach the text is cut at the last clause (", ")
+    in its last 40 %, else at a word, and ends in "…".
     """
     t = plain_text(text)
     if not t or _repeats(t, title):
@@ -206,8 +208,10 @@ def cut_summary(text: str | None, title: str = "", limit: int = SUMMARY_MAX) -> 
         return t[: ends[-1]]
     if len(t) <= limit:
         return t
-    cut = t[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:–- ")
-    return cut + "…"
+    clause = t[: limit - 1].rfind(", ")  # a long first sentence: end at a clause if one is near
+    if clause >= limit * 0.6:
+        return t[:clause].rstrip() + "…"
+    return shorten(t, limit)
 
 
 def _repeats(text: str, title: str) -> bool:
@@ -247,6 +251,14 @@ def clean_title(title: str | None, names: Sequence[str | None]) -> str:
         else:
             break
     return t
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` if it fits, else cut at a word within ``limit`` characters, with "…"."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0] if " " in text[: limit - 1] else text[: limit - 1]
+    return cut.rstrip(",;:–- ") + "…"
 
 
 def _outlet_names(names: Sequence[str | None]) -> set[str]:
@@ -294,7 +306,7 @@ def _item(i: ItemInput, zone: ZoneInfo) -> Item:
     lang = (i.language or "").strip() or None
     code = (i.country or "").strip().lower()
     country = COUNTRIES.get(code, code.upper() or None)
-    title = clean_title(i.title, (i.outlet, i.domain)) or "(untitled)"
+    title = shorten(clean_title(i.title, (i.outlet, i.domain)), TITLE_MAX) or "(untitled)"
     also = tuple(Also(plain_text(a.outlet), a.url) for a in i.also if plain_text(a.outlet))
     return Item(
         id=i.id, section=i.section, title=title, url=i.url,

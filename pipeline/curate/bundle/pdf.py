@@ -10,7 +10,7 @@ Deterministic: the creation and modification dates come from the page's
 ``dcterms`` meta (the data's date, not the clock) and the PDF identifier is a
 hash of the HTML, so the same database gives the same bytes.
 
-WeasyPrint needs Debian's pango libraries (``make test-deps`` and the
+WeasyPrint needs Debian's pango libraries (``make system-deps`` and the
 Dockerfile install them); without them :func:`available` says why and the
 bundle is written without the PDF (docs/bundle.md).
 """
@@ -30,13 +30,22 @@ class PdfUnavailable(Exception):
 def _weasyprint() -> Any:
     try:
         import weasyprint
-    except (ImportError, OSError) as exc:  # OSError: libpango missing
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    except ImportError as exc:  # the package itself (a dependency of vric) is missing
         raise PdfUnavailable(
-            f"WeasyPrint cannot load ({first}); install Debian's libpango-1.0-0 and "
-            "libpangoft2-1.0-0 (make test-deps)"
+            f"WeasyPrint is not installed ({_first_line(exc)}); reinstall vric with its "
+            "dependencies (pip install .)"
+        ) from None
+    except OSError as exc:  # the package is there, Debian's pango libraries are not
+        raise PdfUnavailable(
+            f"WeasyPrint cannot load its libraries ({_first_line(exc)}); install Debian's "
+            "libpango-1.0-0 and libpangoft2-1.0-0 (make system-deps)"
         ) from None
     return weasyprint
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc)
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def available() -> str | None:

@@ -11,7 +11,10 @@ Applied in this order (the monitor's disclaimer, made a function):
 3. ``anti_us_rhetoric``: items with that flag, unless an analyst included them.
 4. ``near_duplicate``: a cluster keeps one member (analyst-included ones all
    stay); the representative is chosen as in the CSV export.
-5. ``state_media_cap``: items counting as state media are at most ``cap`` of
+5. ``same_story`` (with ``one_per_story``): a story across outlets keeps one
+   item, chosen like a cluster's; the others are listed under it
+   (:attr:`Selection.stories`); analyst-included ones all stay.
+6. ``state_media_cap``: items counting as state media are at most ``cap`` of
    the whole bundle; the lowest-ranked go first, never an analyst-included
    one. When the analyst-included state items alone exceed the cap, every
    other state item goes, the bundle is still made, and
@@ -31,7 +34,10 @@ from math import floor
 
 from pipeline.curate.views import representative_key
 
-REASONS = ("analyst_excluded", "opinion", "anti_us_rhetoric", "near_duplicate", "state_media_cap")
+REASONS = (
+    "analyst_excluded", "opinion", "anti_us_rhetoric", "near_duplicate", "same_story",
+    "state_media_cap",
+)  # fmt: skip
 ANTI_US_FLAG = "anti_us_rhetoric"
 
 
@@ -50,6 +56,7 @@ class Candidate:
     state_media: bool = False
     cap_policy: str | None = None  # count | review | exclude (from the outlet registry)
     syndicated_from: str | None = None  # a state wire whose copy this is
+    story_id: int | None = None  # the story across outlets (pipeline.article.stories)
 
     @property
     def included(self) -> bool:
@@ -87,6 +94,7 @@ class Selection:
     cap_broken_by_analysts: bool = False
     collapsed: Mapping[int, tuple[int, ...]] = field(default_factory=dict)  # rep → members
     sections: tuple[str, ...] = ()  # the monitor's sections, in order (from rules.yaml)
+    stories: Mapping[int, tuple[int, ...]] = field(default_factory=dict)  # rep → other reports
 
     @property
     def total(self) -> int:
@@ -144,12 +152,17 @@ def _analyst_exclusions(items: list[Candidate]) -> dict[int, str]:
 
 
 def _collapse(
-    items: list[Candidate], rules: CapRules, removed: list[Removal]
+    items: list[Candidate],
+    rules: CapRules,
+    removed: list[Removal],
+    reason: str = "near_duplicate",
 ) -> tuple[list[Candidate], dict[int, tuple[int, ...]]]:
+    """One member per group (a cluster, or with ``same_story`` a story)."""
     groups: dict[int, list[Candidate]] = {}
     for c in items:
-        if c.cluster_id is not None:
-            groups.setdefault(c.cluster_id, []).append(c)
+        key = c.cluster_id if reason == "near_duplicate" else c.story_id
+        if key is not None:
+            groups.setdefault(key, []).append(c)
     why: dict[int, str] = {}
     collapsed: dict[int, tuple[int, ...]] = {}
     for members in groups.values():
@@ -161,7 +174,7 @@ def _collapse(
             why[c.id] = f"same story as #{head.id}"
         if others:
             collapsed[head.id] = tuple(sorted(c.id for c in others))
-    return _drop(items, removed, "near_duplicate", why), collapsed
+    return _drop(items, removed, reason, why), collapsed
 
 
 def _apply_cap(
@@ -180,11 +193,16 @@ def _apply_cap(
 
 
 def select(
-    candidates: Iterable[Candidate], rules: CapRules, sections: Sequence[str] = ()
+    candidates: Iterable[Candidate],
+    rules: CapRules,
+    sections: Sequence[str] = (),
+    *,
+    one_per_story: bool = False,
 ) -> Selection:
     """Apply the policy; the result is the same for the same candidates in any order.
 
-    ``sections`` orders :meth:`Selection.by_section` (empty ones listed too).
+    ``sections`` orders :meth:`Selection.by_section` (empty ones listed too);
+    ``one_per_story`` (settings.stories.one_per_story) collapses stories.
     """
     items = sorted(candidates, key=rank_key)
     removed: list[Removal] = []
@@ -195,8 +213,12 @@ def select(
                if ANTI_US_FLAG in c.flags and not c.included}  # fmt: skip
     items = _drop(items, removed, ANTI_US_FLAG, anti_us)
     items, collapsed = _collapse(items, rules, removed)
+    stories: dict[int, tuple[int, ...]] = {}
+    if one_per_story:
+        items, stories = _collapse(items, rules, removed, "same_story")
     items, broken = _apply_cap(items, rules, removed)
     state_ids = frozenset(c.id for c in items if rules.counts_as_state(c))
     return Selection(
-        tuple(items), tuple(removed), state_ids, rules.cap, broken, collapsed, tuple(sections)
-    )
+        tuple(items), tuple(removed), state_ids, rules.cap, broken, collapsed, tuple(sections),
+        stories,
+    )  # fmt: skip

@@ -1,8 +1,8 @@
 """workbench (issue 13): users, web_sessions and login_attempts; full-text
 search over articles' title and text (SQLite: an FTS5 table kept in sync by
 triggers; Postgres: a generated tsvector column with a GIN index), back-filled
-for the articles already stored; an index for the review queue's usual
-filter and sort (period, relevant, score)
+for the articles already stored; an index covering the review queue's
+filters and sorts (period, relevant, score, ...)
 
 Revision ID: 0011
 Revises: 0010
@@ -18,6 +18,14 @@ revision: str = "0011"
 down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+
+# The review queue filters and sorts a period's rows on these columns only
+# (schema.QUEUE_INDEX, copied: a migration must not change when the code does),
+# so it reads this index and never the rows: on SQLite their long texts sit
+# before score, relevant and the flags in the record (overflow pages to walk);
+# on Postgres the id at the end makes the scan index-only.
+QUEUE_INDEX = ["period", "relevant", "score", "published_at", "decision_version",
+               "state_media", "is_opinion", "language", "section", "outlet", "domain", "id"]  # fmt: skip
 
 # SQLite: an external-content FTS5 table (the text is not stored twice);
 # remove_diacritics 2 folds "economía" and "economia" to the same token.
@@ -108,11 +116,12 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_login_attempts_user_name_at"), "login_attempts", ["user_name", "at"])
     op.create_index(op.f("ix_login_attempts_address_at"), "login_attempts", ["address", "at"])
-    # The queue's filter and default sort; it covers (period, relevant) too.
+    # The queue's filters and sorts (it also serves every (period, relevant) query).
     op.drop_index("ix_articles_period_relevant", table_name="articles")
-    op.create_index(
-        "ix_articles_period_relevant_score", "articles", ["period", "relevant", "score"]
-    )
+    op.create_index("ix_articles_queue", "articles", QUEUE_INDEX)
+    # The queue's actor/topic/country filters: the tagged ids of one name at once
+    # (uq_tags starts with article_id, which only serves a per-article probe).
+    op.create_index("ix_tags_kind_name", "tags", ["kind", "name", "article_id"])
     dialect = op.get_bind().dialect.name
     for sql in SQLITE_FTS if dialect == "sqlite" else PG_FTS if dialect == "postgresql" else []:
         op.execute(sql)
@@ -122,7 +131,8 @@ def downgrade() -> None:
     dialect = op.get_bind().dialect.name
     for sql in SQLITE_FTS_DOWN if dialect == "sqlite" else PG_FTS_DOWN:
         op.execute(sql)
-    op.drop_index("ix_articles_period_relevant_score", table_name="articles")
+    op.drop_index("ix_tags_kind_name", table_name="tags")
+    op.drop_index("ix_articles_queue", table_name="articles")
     op.create_index("ix_articles_period_relevant", "articles", ["period", "relevant"])
     op.drop_index(op.f("ix_login_attempts_address_at"), table_name="login_attempts")
     op.drop_index(op.f("ix_login_attempts_user_name_at"), table_name="login_attempts")

@@ -5,9 +5,13 @@ copied by several sites; a *story* is one event told in different words,
 possibly in different languages (the Cape Verde court's Alex Saab ruling by La
 Patilla, Infobae and El Tiempo; the Iranian warships in Rio in Spanish,
 Portuguese and English). Grouping happens per period over the stored articles,
-after ingest, because an article can only be compared with reports published
-both before and after it; so it lives with curation, whose exports and bundle
-read it, not in the per-article ingest stages.
+after each ingest cycle, because an article can only be compared with reports
+published both before and after it. It sits beside the near-duplicate
+clusters it builds on (a cluster is one unit here) in the article stages
+package, which both its users import: ingest, which regroups after a cycle,
+and curation (exports, bundle, analysts' splits), which reads the stories;
+curation itself cannot be imported by ingest (curation's rework depends on
+ingest).
 
 Two articles are linked (the same story) when all of these hold:
 
@@ -38,93 +42,43 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from itertools import combinations
+from datetime import datetime, timedelta
+from functools import cached_property
+from typing import TYPE_CHECKING, Protocol
 
 from rapidfuzz import fuzz
 
+from pipeline.config.settings import StoriesSettings
 from pipeline.tagging.entities import EntityMatcher, find_entities
 from pipeline.tagging.fold import fold
+from pipeline.types import StoryGroup
+
+if TYPE_CHECKING:
+    from pipeline.store import StoryInput, StorySave
+
+
+class StoryPorts(Protocol):
+    """The store operations :func:`regroup_period` uses."""
+
+    def story_inputs(self, period: str) -> list[StoryInput]: ...
+
+    def save_stories(
+        self, period: str, groups: Sequence[StoryGroup], now: datetime
+    ) -> StorySave: ...
+
 
 ENTITY_PREFIX = "entity:"
+DEFAULT_SETTINGS = StoriesSettings()
 MIN_DF_LIMIT = 10  # max_df never keeps an entity named by fewer items out (small periods)
 _WORD = re.compile(r"\w+")
 # Words that say nothing about the event, in the three languages (titles only).
-_STOPWORDS = frozenset(
-    [
-        "a",
-        "al",
-        "ante",
-        "con",
-        "contra",
-        "de",
-        "del",
-        "el",
-        "en",
-        "entre",
-        "la",
-        "las",
-        "lo",
-        "los",
-        "para",
-        "por",
-        "que",
-        "se",
-        "su",
-        "sus",
-        "un",
-        "una",
-        "y",
-        "o",
-        "e",
-        "ao",
-        "aos",
-        "as",
-        "com",
-        "da",
-        "das",
-        "do",
-        "dos",
-        "em",
-        "na",
-        "nas",
-        "no",
-        "nos",
-        "os",
-        "pela",
-        "pelo",
-        "um",
-        "uma",
-        "an",
-        "and",
-        "at",
-        "by",
-        "for",
-        "from",
-        "in",
-        "into",
-        "is",
-        "of",
-        "on",
-        "the",
-        "to",
-        "with",
-        "its",
-        "after",
-        "over",
-    ]
-)
-
-
-@dataclass(frozen=True)
-class StorySettings:
-    """``stories:`` in settings.yaml (docs/settings.md)."""
-
-    window_days: float = 3.0
-    min_shared: int = 2
-    min_score: float = 0.55
-    entity_weight: float = 0.6
-    max_df: float = 0.25  # an entity in more of the period's items never proposes a pair
+_STOPWORDS = frozenset((
+    "a", "al", "ante", "con", "contra", "de", "del", "el", "en", "entre", "la", "las", "lo",
+    "los", "para", "por", "que", "se", "su", "sus", "un", "una", "y", "o", "e", "ao", "aos",
+    "as", "com", "da", "das", "do", "dos", "em", "na", "nas", "no", "nos", "os", "pela",
+    "pelo", "um", "uma", "an", "and", "at", "by", "for", "from", "in", "into", "is", "of",
+    "on", "the", "to", "with", "its", "after", "over",
+))  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -139,6 +93,11 @@ class StoryItem:
     cluster_key: int  # the cluster id, or the article's own id
     split: bool = False  # an analyst split it off its story: it stands alone
     title_tokens: str = ""  # the title as compared (see :func:`title_form`)
+
+    @cached_property
+    def named(self) -> frozenset[str]:
+        """The rules.yaml entities among :attr:`entities`."""
+        return frozenset(e for e in self.entities if e.startswith(ENTITY_PREFIX))
 
 
 @dataclass(frozen=True)
@@ -160,14 +119,6 @@ class Link:
             f"{who}: {names}; title {self.title:.2f}; score {self.score:.2f}; "
             f"{self.days:.1f} days apart"
         )
-
-
-@dataclass(frozen=True)
-class StoryGroup:
-    """One story: its members (sorted ids) and, per member, why it belongs."""
-
-    members: tuple[int, ...]
-    why: Mapping[int, str]
 
 
 LEAD_CHARS = 1500  # the event is in the headline and the lead; the body drifts to background
@@ -225,7 +176,7 @@ def entity_weights(items: Sequence[StoryItem]) -> dict[str, float]:
 
 
 def score_pair(
-    a: StoryItem, b: StoryItem, weights: Mapping[str, float], settings: StorySettings
+    a: StoryItem, b: StoryItem, weights: Mapping[str, float], settings: StoriesSettings
 ) -> Link | None:
     """The link between two articles, or None when they are not one story."""
     if a.cluster_key == b.cluster_key or a.split or b.split:
@@ -236,9 +187,13 @@ def score_pair(
     shared = a.entities & b.entities
     if len(shared) < settings.min_shared or not any(s.startswith(ENTITY_PREFIX) for s in shared):
         return None
-    named_a, named_b = _named(a.entities), _named(b.entities)
-    union = sum(weights.get(e, 0.0) for e in named_a | named_b)
-    overlap = sum(weights.get(e, 0.0) for e in named_a & named_b) / (union or 1.0)
+    named_a, named_b = a.named, b.named
+    common = sum(weights.get(e, 0.0) for e in named_a & named_b)
+    union = _weight(a, weights) + _weight(b, weights) - common
+    overlap = common / (union or 1.0)
+    # The best the title can add: skip the (costly) similarity when even a perfect one fails.
+    if settings.entity_weight * overlap + (1 - settings.entity_weight) < settings.min_score:
+        return None
     title = fuzz.WRatio(a.title_tokens, b.title_tokens) / 100
     score = settings.entity_weight * overlap + (1 - settings.entity_weight) * title
     if score < settings.min_score:
@@ -247,30 +202,39 @@ def score_pair(
     return Link(min(a.id, b.id), max(a.id, b.id), tuple(ordered), title, score, days)
 
 
-def _named(entities: frozenset[str]) -> frozenset[str]:
-    return frozenset(e for e in entities if e.startswith(ENTITY_PREFIX))
+def _weight(item: StoryItem, weights: Mapping[str, float]) -> float:
+    return sum(weights.get(e, 0.0) for e in item.named)
 
 
 def candidate_pairs(
-    items: Sequence[StoryItem], settings: StorySettings
+    items: Sequence[StoryItem], settings: StoriesSettings
 ) -> Iterable[tuple[StoryItem, StoryItem]]:
-    """Pairs sharing a named entity that is not in more than ``max_df`` of the items
-    (nor in more than 10 when that is more)."""
+    """Pairs within the window sharing a named entity that is not in more than
+    ``max_df`` of the items (nor in more than 10 when that is more).
+
+    Each entity's items are walked in time order, so a common entity costs
+    pairs within the window only, not every pair of the period.
+    """
     by_entity: dict[str, list[StoryItem]] = defaultdict(list)
     for item in items:
         for e in item.entities:
             if e.startswith(ENTITY_PREFIX):
                 by_entity[e].append(item)
     limit = max(MIN_DF_LIMIT, math.ceil(settings.max_df * len(items)))
+    window = timedelta(days=settings.window_days)
     seen: set[tuple[int, int]] = set()
     for e in sorted(by_entity):
-        group = by_entity[e]
+        group = sorted(by_entity[e], key=lambda i: (i.published_at, i.id))
         if len(group) > limit:
             continue
-        for a, b in combinations(sorted(group, key=lambda i: i.id), 2):
-            if (a.id, b.id) not in seen:
-                seen.add((a.id, b.id))
-                yield a, b
+        for n, a in enumerate(group):
+            for b in group[n + 1 :]:
+                if b.published_at - a.published_at > window:
+                    break
+                key = (min(a.id, b.id), max(a.id, b.id))
+                if key not in seen:
+                    seen.add(key)
+                    yield (a, b) if a.id < b.id else (b, a)
 
 
 class _Units:
@@ -293,7 +257,7 @@ class _Units:
 
 
 def group_stories(
-    items: Sequence[StoryItem], settings: StorySettings = StorySettings()
+    items: Sequence[StoryItem], settings: StoriesSettings = DEFAULT_SETTINGS
 ) -> tuple[StoryGroup, ...]:
     """The period's stories, ordered by their smallest member id."""
     by_id = {i.id: i for i in items}
@@ -331,3 +295,25 @@ def _why(article_id: int, best: Mapping[int, Link], by_id: Mapping[int, StoryIte
         return "near-duplicate copy of a member"
     other = link.b if link.a == article_id else link.a
     return link.explain(other, by_id[other].outlet)
+
+
+def regroup_period(
+    store: StoryPorts, period: str, matcher: EntityMatcher, settings: StoriesSettings, now: datetime
+) -> StorySave:
+    """Group the period's stored articles again and store the stories (idempotent:
+    new articles join existing stories, ids of unchanged stories stay)."""
+    items = [
+        story_item(
+            id=i.id,
+            outlet=i.outlet,
+            published_at=i.published_at,
+            title=i.title,
+            lead=i.lead,
+            tags=i.tags,
+            matcher=matcher,
+            cluster_key=i.cluster_id,
+            split=i.split,
+        )
+        for i in store.story_inputs(period)
+    ]
+    return store.save_stories(period, group_stories(items, settings), now)

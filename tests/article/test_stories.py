@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.article.stories import StoryItem, group_stories, story_item
 from pipeline.config import load_rules
 from pipeline.config.rules_schema import RulesFile, rules_problems
-from pipeline.curate.stories import StoryItem, StorySettings, group_stories, story_item
+from pipeline.config.settings import StoriesSettings
 from pipeline.tagging.entities import EntityMatcher, compile_entities, find_entities
 
 RULES = Path(__file__).resolve().parents[2] / "pipeline" / "config" / "defaults" / "rules.yaml"
@@ -102,7 +103,7 @@ def test_one_leader_in_two_events_on_consecutive_days_is_two_stories() -> None:
 def test_reports_beyond_the_window_are_not_grouped() -> None:
     items = [item(1, "ve_lapatilla", *SAAB_ES), item(2, "int_ap", *SAAB_EN, days=3.5)]
     assert group_stories(items) == ()
-    wide = StorySettings(window_days=4)
+    wide = StoriesSettings(window_days=4)
     assert [s.members for s in group_stories(items, wide)] == [(1, 2)]
 
 
