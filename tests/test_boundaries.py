@@ -2,7 +2,7 @@
 imports with ``ast``. A failure names the module and the import.
 
 - third-party libraries only in their owner package (httpx in fetch...);
-- nothing imports the thin shells (cli, daemon) but the CLI;
+- nothing imports the thin shells (cli, daemon, web) but the CLI;
 - no module imports another module's ``_private`` name (``from m import _x``
   or ``m._x`` on an imported pipeline module);
 - no import cycle between the packages of ``pipeline``.
@@ -33,7 +33,11 @@ OWNERS = {
     "uvicorn": ("cli/serve_cmd.py",),  # only `vric serve` runs a server
 }
 # Nothing but the CLI (and ``python -m pipeline``) may import the thin shells.
-SHELLS = {"pipeline.cli": ("cli/", "__main__.py"), "pipeline.daemon": ("daemon/", "cli/")}
+SHELLS = {
+    "pipeline.cli": ("cli/", "__main__.py"),
+    "pipeline.daemon": ("daemon/", "cli/"),
+    "pipeline.web": ("web/", "cli/"),  # vric serve, vric demo --serve
+}
 
 
 def _imports(path: Path) -> list[str]:
