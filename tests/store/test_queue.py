@@ -13,6 +13,7 @@ from sqlalchemy import update
 
 from pipeline.curate.views import OutletCache, effective_section, status_of
 from pipeline.store import DecisionChange, QueueQuery, Store, migrate
+from pipeline.store.queue import fts5_query
 from pipeline.store.schema import articles
 from tests.curate.factory import AUG, PERIOD, FakeRegistry, decide, save
 
@@ -231,3 +232,20 @@ def test_decision_history_is_the_audit_trail_oldest_first(
     assert (replaced.analyst, replaced.status, replaced.version) == ("ana", "included", 1)
     (item,) = store.queue(QueueQuery(PERIOD, q="acuerdo energetico")).items
     assert (item.status, item.section, item.version) == ("excluded", "overview", 2)
+
+
+FTS5_CASES = [
+    ("economía rusa", '(("economía" "rusa"))'),  # all words (the tokenizer folds accents)
+    ('"gas natural" or china', '(("gas natural") OR ("china"))'),
+    ("venezuela -petróleo", '(("venezuela")) NOT "petróleo"'),
+    ("PDVSA*", '(("PDVSA" *))'),
+    ('NEAR("a" "b") title:x', '(("NEAR a" "b" "title x"))'),  # syntax becomes words
+    ('AND OR NOT " * ) (', '(("AND") OR ("NOT"))'),
+    ("-solo", None),  # only an exclusion: nothing to match
+    ("*** ()", None),
+]
+
+
+@pytest.mark.parametrize(("typed", "expected"), FTS5_CASES)
+def test_fts5_query_quotes_every_term(typed: str, expected: str | None) -> None:
+    assert fts5_query(typed) == expected
