@@ -23,7 +23,7 @@ from pipeline.cli import cli
 from pipeline.curate.bundle import build_bundle, writer
 from pipeline.curate.export import COLUMNS
 from pipeline.errors import ConfigError, LockHeld, OutputError
-from pipeline.store import Store
+from pipeline.store import DecisionChange, Store
 from tests.curate.factory import AUG, NOW, PERIOD, RULES, add_feed, config, decide, save
 
 SECTION_FILES = ["overview.csv", "russia.csv", "iran.csv", "china.csv", "medical_diplomacy.csv"]
@@ -205,6 +205,21 @@ def test_audit_has_every_decision_and_every_automatic_exclusion(
         ids["anti_us"]: ("anti_us_rhetoric", "flagged anti-US rhetoric"),
         ids["dup_b"]: ("near_duplicate", f"same story as #{ids['dup_a']}"),
     }
+
+
+def test_audit_says_what_a_forced_decision_overrode(store: Store, tmp_path: Path) -> None:
+    ids = seed(store)
+    a = ids["opinion"]
+    decide(store, a, "excluded", note="propaganda", analyst="bob", at=NOW + timedelta(minutes=1))
+    stale = DecisionChange(a, "included", None, None, 0, "ana", "ana.csv")  # exported before bob
+    outcome = store.decide([stale], force=True, now=NOW + timedelta(minutes=2))
+    assert outcome.conflicts and outcome.applied == {a: 2}
+    rows = _csv(build_bundle(store, config(), PERIOD, tmp_path, now=NOW).path / "audit.csv")
+    mine = [r for r in rows if r["kind"] == "analyst" and int(r["article_id"]) == a]
+    assert [(r["by"], r["version"]) for r in mine] == [("bob", "1"), ("ana", "2")]
+    assert mine[0]["overrode"] == ""
+    assert mine[1]["overrode"].startswith("excluded, note 'propaganda' by bob at 2021-")
+    assert mine[1]["overrode"].endswith("(version 1)")
 
 
 def test_coverage_tells_a_failing_feed_from_a_quiet_outlet(store: Store, tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ that came from outside is neutralised for Excel (pipeline.curate.csvsafe).
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -23,7 +24,7 @@ from pipeline.store.curation import FeedCoverage, OutletCoverage
 
 AUDIT_COLUMNS = (
     "kind", "article_id", "decided_at", "by", "status", "section", "reason", "detail",
-    "note", "source", "title", "url",
+    "note", "source", "title", "url", "version", "overrode",
 )  # fmt: skip
 COVERAGE_COLUMNS = (
     "kind", "feed", "outlet", "outlet_name", "outlet_actor", "feed_url", "feed_state",
@@ -60,13 +61,33 @@ def _analyst_row(d: Mapping[str, Any]) -> list[str]:
         "analyst", cell(d["article_id"]), _when(d["decided_at"]), cell(d["analyst"]),
         cell(d["status"], trusted=True), cell(d["section"], trusted=True), "", "",
         cell(d["note"]), cell(d["source"]), cell(d["title"]), cell(d["canonical_url"]),
+        cell(d.get("version") or ""), cell(overrode_text(d.get("overrode"))),
     ]  # fmt: skip
+
+
+def overrode_text(raw: str | None) -> str:
+    """What a forced decision replaced (decisions.overrode, JSON), in words:
+    ``excluded, section china, note 'x' by bob at 2021-09-02T10:00:00+00:00 (version 3)``."""
+    if not raw:
+        return ""
+    try:
+        was = json.loads(raw)
+    except ValueError:
+        return raw
+    parts = [str(was.get("status") or "candidate")]
+    if was.get("section"):
+        parts.append(f"section {was['section']}")
+    if was.get("note"):
+        parts.append(f"note {was['note']!r}")
+    who = f" by {was['analyst']}" if was.get("analyst") else ""
+    when = f" at {was['decided_at']}" if was.get("decided_at") else ""
+    return f"{', '.join(parts)}{who}{when} (version {was.get('version', '?')})"
 
 
 def _policy_row(r: Removal, view: ArticleView | None) -> list[str]:
     return [
         "policy", cell(r.id), "", "policy", "excluded", "", r.reason, cell(r.detail), "", "",
-        cell(view.title if view else None), cell(view.url if view else None),
+        cell(view.title if view else None), cell(view.url if view else None), "", "",
     ]  # fmt: skip
 
 
