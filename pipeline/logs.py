@@ -32,6 +32,8 @@ def printable(text: str) -> str:
 
 _JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029]")
 _STD = set(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime"}
+# uvicorn adds a copy of its message with terminal colours: noise in a log line
+_DROPPED = {"color_message"}
 
 
 class _Formatter(logging.Formatter):
@@ -42,7 +44,7 @@ class _Formatter(logging.Formatter):
         self.json_lines = json_lines
 
     def format(self, record: logging.LogRecord) -> str:
-        extra = {k: v for k, v in vars(record).items() if k not in _STD}
+        extra = {k: v for k, v in vars(record).items() if k not in _STD and k not in _DROPPED}
         if self.json_lines:
             doc = {
                 "level": record.levelname.lower(),

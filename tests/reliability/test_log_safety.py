@@ -223,3 +223,10 @@ def test_m146_an_access_token_parameter_is_redacted_everywhere(
     url = "http://feed.test/f.xml?access_token=AT-B-456"
     outputs = _secret_outputs(make_harness, server, sqlite_store, log_to, tmp_path, url)
     assert {where for where, text in outputs.items() if "AT-B-456" in text} == set()
+
+
+def test_uvicorns_coloured_copy_of_its_message_is_left_out(log_to: LogTo) -> None:
+    buf = log_to(logging.INFO)
+    extra = {"color_message": "Started server process [\x1b[36m%d\x1b[0m]"}
+    logging.getLogger("uvicorn.error").info("Started server process [%d]", 42, extra=extra)
+    assert buf.getvalue().strip() == "info uvicorn.error: Started server process [42]"
