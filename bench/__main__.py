@@ -3,7 +3,8 @@
 Runs the scenarios (docs/benchmarks.md), prints every measurement next to
 its target, and writes ``bench/results/latest.md`` and ``latest.json`` (plus
 profiles and query plans under ``bench/results/``). The full run takes
-about 12 minutes on 2 cores, ``--quick`` under 2 minutes (no profiled runs).
+about 12 minutes on 2 cores plus 10-20 for seeding P6's large stores,
+``--quick`` under 2 minutes (no profiled runs).
 """
 
 from __future__ import annotations

@@ -69,8 +69,14 @@ PG_FTS = [
     " setweight(to_tsvector('vric_search'::regconfig, left(coalesce(text, ''), 200000)), 'B')"
     ") STORED",
     "CREATE INDEX ix_articles_search ON articles USING gin (search)",
+    # A tag's kind and name are far from independent ('china' is an actor and a
+    # country): without these statistics the planner takes "actor = china" for
+    # a rare tag and probes articles per tag row (P6: 470 ms instead of 70).
+    "CREATE STATISTICS st_tags_kind_name (dependencies, mcv) ON kind, name FROM tags",
+    "ANALYZE tags",
 ]
 PG_FTS_DOWN = [
+    "DROP STATISTICS IF EXISTS st_tags_kind_name",
     "DROP INDEX IF EXISTS ix_articles_search",
     "ALTER TABLE articles DROP COLUMN IF EXISTS search",
     "DROP TEXT SEARCH CONFIGURATION IF EXISTS vric_search",
