@@ -4,8 +4,8 @@ The store is seeded as in :mod:`bench.p6_workbench` (100,000 articles, 10,000 in
 the reviewed period at ``--scale 1``); ``vric serve``'s app runs under uvicorn
 on 127.0.0.1 and one keep-alive client, logged in as an analyst, times:
 
-- the review queue page (``GET /periods/P/review``, pages 1 to 5) and
-  ``GET /api/periods/P/items`` (pages, filters, date sort): budget p95 ≤ 150 ms;
+- ``GET /api/periods/P/items`` (pages, filters, date sort) and the review
+  queue page (``GET /periods/P/review``, pages 1 to 5): budget p95 ≤ 150 ms;
 - full-text search through ``/api/periods/P/items?q=``: p95 ≤ 250 ms;
 - a decision round trip (``POST /api/items/{id}/decision`` with the shown
   version), followed by the meter read the page's script makes: p95 ≤ 50 ms
@@ -47,6 +47,7 @@ from pipeline.store import Store
 TARGETS = {"page": Target("<=", 150.0), "search": Target("<=", 250.0),
            "decide": Target("<=", 50.0)}  # fmt: skip
 CALLS = 40
+PHASES = ("warm-up", "items", "review", "search", "decide")
 PASSWORD = "bench password 1"
 ITEM_VARIANTS = ("", "&state_media=true", "&sort=date", "&status=candidate", "&actor=china",
                  "&score_min=2&score_max=5", "&section=russia")  # fmt: skip
@@ -100,8 +101,8 @@ class Served:
                 phases.append([])
             else:
                 phases[-1].append(float(doc["ms"]))
-        named = dict(zip(("start", "warm-up", "page", "search", "decide"), phases, strict=False))
-        return named
+        # the start-up polls add phases at the front: the timed ones are the last five
+        return dict(zip(PHASES, phases[-len(PHASES) :], strict=True))
 
 
 def _timed(call: Callable[[int], Any], n: int) -> list[float]:
@@ -138,12 +139,12 @@ def measure_backend(label: str, url: str, articles: int, period: int, records: S
         client.get(f"/api/periods/{p}/meter").raise_for_status()
         meter_s = time.perf_counter() - t0
 
-        def page(i: int) -> None:
-            if i % 2:
-                client.get(f"/periods/{p}/review?page={1 + i % 5}").raise_for_status()
-            else:
-                variant = ITEM_VARIANTS[(i // 2) % len(ITEM_VARIANTS)]
-                client.get(f"/api/periods/{p}/items?page=1{variant}").raise_for_status()
+        def api_page(i: int) -> None:
+            variant = ITEM_VARIANTS[i % len(ITEM_VARIANTS)]
+            client.get(f"/api/periods/{p}/items?page={1 + i % 3}{variant}").raise_for_status()
+
+        def review(i: int) -> None:
+            client.get(f"/periods/{p}/review?page={1 + i % 5}").raise_for_status()
 
         def search(i: int) -> None:
             client.get(f"/api/periods/{p}/items", params={"q": SEARCHES[i % len(SEARCHES)]})
@@ -166,9 +167,12 @@ def measure_backend(label: str, url: str, articles: int, period: int, records: S
             meter_ms.append((time.perf_counter() - t) * 1000)
 
         client.get("/healthz")
-        _timed(page, 6)  # warm-up
+        _timed(api_page, 4)  # warm-up
+        _timed(review, 4)
         client.get("/healthz")
-        pages = _timed(page, CALLS)
+        pages = _timed(api_page, CALLS)
+        client.get("/healthz")
+        reviews = _timed(review, CALLS)
         client.get("/healthz")
         searches = _timed(search, CALLS)
         client.get("/healthz")
@@ -177,7 +181,9 @@ def measure_backend(label: str, url: str, articles: int, period: int, records: S
     mid = f"P6-http-{label}"
     where = f"{period:,}-article period in {articles:,}"
     out = [
-        Measurement(mid, f"review page + items API p95, {where}", "ms", [p95(pages)],
+        Measurement(mid, f"items API p95 (pages, filters, sorts), {where}", "ms", [p95(pages)],
+                    TARGETS["page"], judged=True),
+        Measurement(mid, "review queue page p95 (HTML, tabs with counts)", "ms", [p95(reviews)],
                     TARGETS["page"], judged=True),
         Measurement(mid, "full-text search via the items API p95", "ms", [p95(searches)],
                     TARGETS["search"], judged=True),
@@ -187,9 +193,9 @@ def measure_backend(label: str, url: str, articles: int, period: int, records: S
     ]  # fmt: skip
     notes = [f"{label}: first meter read of the period {meter_s:.1f} s (the server warms it at "
              "start; not judged).",
-             f"{label}: time inside the app (access log), p95: pages {in_app['page']:.0f} ms, "
-             f"search {in_app['search']:.0f} ms, decision + meter reads "
-             f"{in_app['decide']:.0f} ms."]  # fmt: skip
+             f"{label}: time inside the app (access log), p95: items API {in_app['items']:.0f} "
+             f"ms, review page {in_app['review']:.0f} ms, search {in_app['search']:.0f} ms, "
+             f"decision + meter reads {in_app['decide']:.0f} ms."]  # fmt: skip
     return out, notes
 
 

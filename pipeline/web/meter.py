@@ -13,7 +13,7 @@ from typing import Any
 
 from pipeline.curate.bundle.build import BundleConfig, SectionMap, candidate, cap_rules
 from pipeline.curate.bundle.policy import REASONS, Candidate, Selection, select
-from pipeline.store import ArticleView, DecisionView, TagView
+from pipeline.store import ArticleView, DecisionView
 
 logger = logging.getLogger(__name__)
 
@@ -45,16 +45,9 @@ class Meter:
         }
 
 
-def light(view: ArticleView) -> ArticleView:
-    """The view without what the policy never reads (tag matches, feeds, summary):
-    a period's candidates stay small in memory."""
-    kept = tuple(TagView(t.kind, t.name, t.score, ()) for t in view.tags
-                 if t.kind in ("actor", "flag"))  # fmt: skip
-    return replace(view, tags=kept, feeds=(), summary=None)
-
-
 def read_views(store: Any, period: str) -> dict[int, ArticleView]:
-    return {v.id: light(v) for v in store.iter_candidates(period)}
+    """The period's bundle candidates as the policy reads them (no tag matches)."""
+    return {v.id: v for v in store.iter_policy_views(period)}
 
 
 def select_candidates(cands: list[Candidate], config: BundleConfig,

@@ -246,3 +246,23 @@ def test_build_while_another_build_runs_is_409(as_user: Any, tmp_path: Any) -> N
     with writer.bundle_lock(tmp_path / "bundles", "2021-08", wait=None):
         r = c.post("/api/periods/2021-08/build")
     assert r.status_code == 409 and r.json()["error"] == "locked"
+
+
+def test_policy_views_give_the_same_candidates_as_the_bundle_reads(
+    store: Any, seeded: Seeded
+) -> None:
+    """The meter's light read (store.iter_policy_views) and the bundle's full read
+    (iter_candidates) make the same policy candidates."""
+    from pipeline.curate.bundle.build import SectionMap, candidate
+
+    flagged = factory.save(store, "Maduro: el imperialismo yanqui", outlet="ve_globovision",
+                           actors=("venezuela", "russia"), flags=("anti_us_rhetoric",))  # fmt: skip
+    hidden = factory.save(store, "Nota sin relevancia", relevant=False)
+    factory.decide(store, hidden, "included", section="iran")
+    factory.decide(store, seeded.ids["rt"], "excluded", note="duplicado")
+    factory.decide(store, seeded.ids["xinhua"], "included", section="overview")
+    sections = SectionMap.from_rules(factory.RULES)
+    full = [candidate(v, sections) for v in store.iter_candidates(seeded.period)]
+    light = [candidate(v, sections) for v in store.iter_policy_views(seeded.period)]
+    assert light == full
+    assert {flagged, hidden} <= {c.id for c in light}
