@@ -50,10 +50,13 @@ test: $(STAMP) test-deps
 
 # docs/digest.png and docs/digest-pdf.png (shown in the README): the demo period's
 # digest in Debian's chromium and the PDF's first page from pdftoppm.
+# The README's pictures: the digest (HTML and the PDF's first page) of the demo
+# period, then the workbench's review and period pages as the browser tests see them.
 docs-screenshots: $(STAMP) test-deps
 	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	  $(BIN)/vric demo --out "$$tmp/demo" >/dev/null && \
 	  $(BIN)/python -m tests.outputs.screenshots "$$tmp/demo/bundles/2021-08" docs
+	VRIC_DOCS_SCREENSHOTS=docs $(BIN)/pytest -q -n 0 tests/web/test_browser.py -k "keyboard or builds"
 
 test-slow: $(STAMP)
 	$(BIN)/pytest -q -m slow; rc=$$?; \
@@ -67,8 +70,6 @@ check: $(STAMP)
 lint: check
 
 # docs/review.png and docs/period.png, taken by the workbench's browser tests.
-docs-screenshots: $(STAMP) test-deps
-	VRIC_DOCS_SCREENSHOTS=docs $(BIN)/pytest -q -n 0 tests/web/test_browser.py -k "keyboard or builds"
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
