@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import p1_ingest, p2_tagging, p3_polling, p4_export, p5_memory, p6_workbench
+from bench import p1_ingest, p2_tagging, p3_polling, p4_export, p5_memory, p6_http, p6_workbench
 from bench.harness import PG_DEFAULT, postgres_reachable
 from bench.report import (
     Measurement,
@@ -114,7 +114,10 @@ def _p5(s: Scale, out: Path, pg: str | None) -> tuple[list[Measurement], list[st
 
 
 def _p6(s: Scale, out: Path, pg: str | None) -> tuple[list[Measurement], list[str]]:
-    return p6_workbench.measure(s.p6_scale, s.runs, SEED, s.p4_templates, pg)
+    """The store calls (P6-sqlite/-postgres), then the same over HTTP (P6-http-*)."""
+    store, notes = p6_workbench.measure(s.p6_scale, s.runs, SEED, s.p4_templates, pg)
+    http, more = p6_http.measure(s.p6_scale, SEED, s.p4_templates, pg)
+    return store + http, notes + more
 
 
 SCENARIOS: dict[str, Scenario] = {

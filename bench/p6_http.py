@@ -199,6 +199,28 @@ def measure_backend(label: str, url: str, articles: int, period: int, records: S
     return out, notes
 
 
+def measure(
+    scale: float, seed: int, n_templates: int, pg_url: str | None
+) -> tuple[list[Measurement], list[str]]:
+    """P6-http on SQLite, and on Postgres when ``pg_url`` answers (``python -m bench``)."""
+    articles = max(200, int(FULL_ARTICLES * scale))
+    period = max(100, int(FULL_PERIOD * scale))
+    records = templates(base_config(), n_templates, seed)
+    measurements: list[Measurement] = []
+    notes: list[str] = []
+    with temp_dir("vric-bench-p6http-") as tmp:
+        m, n = measure_backend("sqlite", f"sqlite:///{Path(tmp) / 'p6.db'}", articles, period,
+                               records, Path(tmp) / "serve-sqlite.log")  # fmt: skip
+        measurements += m
+        notes += n
+    if pg_url is not None and postgres_reachable(pg_url) is None:
+        with postgres_database(pg_url) as url, temp_dir("vric-bench-p6http-") as tmp:
+            m, n = measure_backend("pg", url, articles, period, records, Path(tmp) / "serve.log")
+            measurements += m
+            notes += n
+    return measurements, notes
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="P6-http: the workbench over HTTP, p95.")
     parser.add_argument("--scale", type=float, default=1.0)
@@ -208,21 +230,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-pg", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
-    articles = max(200, int(FULL_ARTICLES * args.scale))
-    period = max(100, int(FULL_PERIOD * args.scale))
-    records = templates(base_config(), args.templates, args.seed)
-    measurements: list[Measurement] = []
-    notes: list[str] = []
-    with temp_dir("vric-bench-p6http-") as tmp:
-        m, n = measure_backend("sqlite", f"sqlite:///{Path(tmp) / 'p6.db'}", articles, period,
-                               records, Path(tmp) / "serve-sqlite.log")  # fmt: skip
-        measurements += m
-        notes += n
-    if not args.no_pg and postgres_reachable(args.pg_url) is None:
-        with postgres_database(args.pg_url) as url, temp_dir("vric-bench-p6http-") as tmp:
-            m, n = measure_backend("pg", url, articles, period, records, Path(tmp) / "serve.log")
-            measurements += m
-            notes += n
+    pg = None if args.no_pg else args.pg_url
+    measurements, notes = measure(args.scale, args.seed, args.templates, pg)
     print("\n".join(console_lines(measurements)))
     print("\n".join(notes))
     return 0 if all(m.met is not False for m in measurements) else 1
