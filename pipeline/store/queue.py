@@ -154,7 +154,24 @@ def fts5_query(text: str) -> str | None:
     Postgres ``websearch_to_tsquery``: words (all must match), ``"a phrase"``,
     ``or`` between alternatives, ``-word`` to exclude, ``word*`` for a prefix.
     Every term is re-quoted, so no input can be an FTS5 syntax error. None when
-    nothing searchable is left (only punctuation, or only exclusions)."""
+    nothing searchable is left (only punctuation, or only exclusions: see
+    :func:`fts5_exclusions`)."""
+    alternatives, excluded = _fts5_parts(text)
+    if not alternatives:
+        return None
+    expr = " OR ".join(alternatives)
+    return f"({expr})" + "".join(f" NOT {t}" for t in excluded)
+
+
+def fts5_exclusions(text: str) -> str | None:
+    """For a search made only of exclusions (``-petróleo``): the MATCH of what
+    is excluded, so the queue keeps the articles that do *not* match it, as
+    ``websearch_to_tsquery`` does on Postgres. None otherwise."""
+    alternatives, excluded = _fts5_parts(text)
+    return None if alternatives or not excluded else " OR ".join(excluded)
+
+
+def _fts5_parts(text: str) -> tuple[list[str], list[str]]:
     groups: list[list[str]] = [[]]
     excluded: list[str] = []
     for phrase, word in _TOKEN.findall(text):
@@ -170,11 +187,7 @@ def fts5_query(text: str) -> str | None:
             continue
         term = '"' + " ".join(words) + '"' + (" *" if prefix else "")
         (excluded if negative else groups[-1]).append(term)
-    alternatives = ["(" + " ".join(g) + ")" for g in groups if g]
-    if not alternatives:
-        return None
-    expr = " OR ".join(alternatives)
-    return f"({expr})" + "".join(f" NOT {t}" for t in excluded)
+    return ["(" + " ".join(g) + ")" for g in groups if g], excluded
 
 
 class QueueStore(StoreBase):
@@ -257,7 +270,11 @@ class QueueStore(StoreBase):
             return literal_column("articles.search").op("@@")(tsquery)
         expr = fts5_query(text)
         if expr is None:
-            return None
+            unwanted = fts5_exclusions(text)
+            if unwanted is None:
+                return None
+            match = literal_column("articles_fts").op("MATCH")(unwanted)
+            return (articles.c.id + 0).not_in(select(_FTS.c.rowid).where(match))
         matched = select(_FTS.c.rowid).where(literal_column("articles_fts").op("MATCH")(expr))
         # "+ 0" keeps SQLite from looking up every match (all periods) by rowid,
         # reading each row; it scans the period in the queue index and probes

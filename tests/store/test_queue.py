@@ -159,6 +159,14 @@ def test_hostile_search_text_never_raises(store: Store, seeded: dict[str, int], 
     assert store.count_articles() == 8  # and nothing was dropped
 
 
+def test_a_search_of_only_exclusions_keeps_what_does_not_match_on_both_backends(
+    store: Store, seeded: dict[str, int]
+) -> None:
+    everything = _ids(store)
+    assert _ids(store, q="-petróleo") == everything - {seeded["ir"]}  # accents folded too
+    assert _ids(store, q="-caracas -managua") == everything - {seeded["ru"], seeded["host"]}
+
+
 def test_search_follows_a_changed_text(store: Store, seeded: dict[str, int]) -> None:
     # a reextract rewrites the text column in place: the index triggers follow it
     with store.engine.begin() as conn:
@@ -241,7 +249,7 @@ FTS5_CASES = [
     ("PDVSA*", '(("PDVSA" *))'),
     ('NEAR("a" "b") title:x', '(("NEAR a" "b" "title x"))'),  # syntax becomes words
     ('AND OR NOT " * ) (', '(("AND") OR ("NOT"))'),
-    ("-solo", None),  # only an exclusion: nothing to match
+    ("-solo", None),  # only an exclusion: no MATCH of its own (see fts5_exclusions)
     ("*** ()", None),
 ]
 
