@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, case, func, or_, select, update
 from sqlalchemy.engine import Connection, RowMapping
 
 from pipeline.store.feeds import BACKFILL_KIND
@@ -171,6 +171,17 @@ def _period_filter(period: str, relevant_only: bool) -> list[ColumnElement[bool]
     return conds
 
 
+def _candidates_query(period: str) -> Select[Any]:
+    """The period's bundle candidates: relevant articles and any an analyst decided."""
+    decided = select(decisions.c.article_id)
+    return (
+        select(*VIEW_COLUMNS)
+        .where(articles.c.period == period)
+        .where(or_(articles.c.relevant.is_(True), articles.c.id.in_(decided)))
+        .order_by(articles.c.published_at, articles.c.id)
+    )
+
+
 def _chunks(ids: Sequence[int]) -> Iterator[list[int]]:
     for i in range(0, len(ids), CHUNK):
         yield list(ids[i : i + CHUNK])
@@ -208,13 +219,7 @@ class CurationStore(ReadingStore):
 
     def iter_candidates(self, period: str) -> Iterator[ArticleView]:
         """Bundle candidates: relevant articles, plus any an analyst included."""
-        decided = select(decisions.c.article_id)
-        query = (
-            select(*VIEW_COLUMNS)
-            .where(articles.c.period == period)
-            .where(or_(articles.c.relevant.is_(True), articles.c.id.in_(decided)))
-            .order_by(articles.c.published_at, articles.c.id)
-        )
+        query = _candidates_query(period)
         with self.read() as conn:
             result = conn.execution_options(yield_per=BATCH).execute(query)
             for batch in result.partitions(BATCH):
@@ -227,13 +232,7 @@ class CurationStore(ReadingStore):
         tags are the actor and flag tags without their matches; no feeds, no
         story reports. The workbench's live meter reads a period with it (tag
         matches are most of a full read's cost)."""
-        decided = select(decisions.c.article_id)
-        query = (
-            select(*VIEW_COLUMNS)
-            .where(articles.c.period == period)
-            .where(or_(articles.c.relevant.is_(True), articles.c.id.in_(decided)))
-            .order_by(articles.c.published_at, articles.c.id)
-        )
+        query = _candidates_query(period)
         with self.read() as conn:
             result = conn.execution_options(yield_per=BATCH).execute(query)
             for batch in result.partitions(BATCH):
