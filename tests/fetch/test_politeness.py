@@ -56,13 +56,17 @@ def test_min_interval_spaces_request_starts_on_one_host(
     requests = [FetchRequest(f"http://paced.test/slow/{i}?delay=0") for i in range(4)]
     requests += [FetchRequest(f"http://other.test/slow/{i}?delay=0") for i in range(4)]
     assert all(res.ok for _, res in client.fetch_many(requests))
+    # The gate spaces request *starts* 0.2 s apart; the server sees them later by
+    # each request's own set-up (a new connection for the first, a kept-alive one
+    # after), which seen from the server shortens a gap by a few tens of ms.
+    # Without the gate the gaps are about 1 ms.
     paced = [r.time for r in badhost.requests if r.host == "paced.test"]
     gaps = [b - a for a, b in pairwise(paced)]
-    assert len(paced) == 4 and min(gaps) >= 0.18
+    assert len(paced) == 4 and min(gaps) >= 0.15
     for i in range(2):
         client.fetch(f"http://single.test/slow/{i}?delay=0")
     single = [r.time for r in badhost.requests if r.host == "single.test"]
-    assert single[1] - single[0] >= 0.18
+    assert single[1] - single[0] >= 0.15
 
 
 def test_robots_disallow_refuses_pages_and_is_fetched_once_per_host(
