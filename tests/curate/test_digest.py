@@ -19,6 +19,7 @@ from pipeline.curate.bundle.compose import Also, DigestModel, ItemInput, Period,
 from pipeline.curate.bundle.digest import md_escape, plain_text, render_markdown, safe_href
 from pipeline.curate.bundle.page import render_page as render_html
 from tests.curate.factory import RULES
+from tests.fixtures.hostile import HOSTILE_URLS
 
 HOSTILE_TITLES = [
     "<script>alert(1)</script>",
@@ -38,17 +39,6 @@ HOSTILE_TITLES = [
     "<http://evil>",
     "Bolívar \u202egnp.exe\u202c y Maduro\u200b",
     "&lt;b&gt; &amp; &#60;script&#62;",
-]
-HOSTILE_URLS = [
-    "javascript:alert(1)",
-    "data:text/html,<script>alert(1)</script>",
-    "vbscript:msgbox(1)",
-    "java\tscript:alert(1)",
-    " javascript:alert(1)",
-    "JAVASCRIPT:alert(1)",
-    "//evil.example/x",
-    "http://",
-    "ftp://example.org/file",
 ]
 
 

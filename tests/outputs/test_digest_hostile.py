@@ -19,6 +19,7 @@ from pipeline.curate.bundle import build_bundle
 from pipeline.curate.bundle.compose import TITLE_MAX
 from pipeline.store import Store
 from tests.curate.factory import AUG, NOW, PERIOD, config, save
+from tests.fixtures.hostile import HOSTILE_URLS
 from tests.outputs.readers import (
     docx_document,
     docx_hyperlink_targets,
@@ -41,15 +42,6 @@ HOSTILE_TITLES = [
     "Rusia \u202egnp.exe\u202c y Maduro\u200b\u2066 firman",
     "&lt;b&gt; &amp; &#60;script&#62; Rusia",
     "Rusia " + "muy " * 5000 + "largo",  # 25,000 characters
-]
-HOSTILE_URLS = [
-    "javascript:alert(1)",
-    "data:text/html,<script>alert(1)</script>",
-    "vbscript:msgbox(1)",
-    "java\tscript:alert(1)",
-    " javascript:alert(1)",
-    "JAVASCRIPT:alert(1)",
-    "file:///etc/passwd",
 ]
 INVISIBLE = re.compile("[\u202a-\u202e\u2066-\u2069\u200b]")
 
