@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -158,6 +159,22 @@ def decide(
     """A decision without a version check, through the one door (Store.decide)."""
     change = DecisionChange(article_id, status, section, note, None, analyst, "test")
     store.decide([change], now=at)
+
+
+def queue_items(store: Store, items: Sequence[FeedItem], now: datetime) -> None:
+    """One plain RSS feed ``f`` polled at ``now`` that queued ``items`` as entries."""
+    store.sync_feeds(
+        [ConfiguredFeed(key="f", url="http://feeds.example/rss", outlet=None, kind="rss",
+                        language="es", allow_private=False)],
+        now,
+    )  # fmt: skip
+    (feed,) = store.feeds()
+    update = FeedUpdate(
+        attempt_at=now, success_at=now, next_due=now + timedelta(hours=1), state="ok",
+        failures=0.0, consecutive_failures=0, last_status=200,
+    )  # fmt: skip
+    new, _ = entry_keys(items)
+    store.record_feed_fetch(feed.id, update, new)
 
 
 def add_feed(

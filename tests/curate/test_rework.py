@@ -12,13 +12,14 @@ import pytest
 from sqlalchemy import select
 
 from pipeline.article import duplicates
-from pipeline.article.identity import entry_keys, sha256
+from pipeline.article.identity import sha256
 from pipeline.config import DEFAULTS_DIR, load_config
 from pipeline.curate.rework import reextract, reflag
 from pipeline.extract import ExtractorPool
 from pipeline.store import Store
 from pipeline.store.schema import articles
-from pipeline.types import ArticleRecord, ConfiguredFeed, FeedItem, FeedUpdate
+from pipeline.types import ArticleRecord, FeedItem
+from tests.curate.factory import queue_items
 
 NOW = datetime(2021, 8, 20, 12, 0, tzinfo=UTC)
 SENTENCE = (
@@ -49,18 +50,7 @@ def _columns(store: Store, article_id: int) -> dict[str, object]:
 
 
 def _entry_for(store: Store, url: str, source_url: str | None = None) -> int:
-    store.sync_feeds(
-        [ConfiguredFeed(key="f", url="http://feeds.example/rss", outlet=None, kind="rss",
-                        language="es", allow_private=False)],
-        NOW,
-    )  # fmt: skip
-    (feed,) = store.feeds()
-    update = FeedUpdate(
-        attempt_at=NOW, success_at=NOW, next_due=NOW + timedelta(hours=1), state="ok",
-        failures=0.0, consecutive_failures=0, last_status=200,
-    )  # fmt: skip
-    new, _ = entry_keys([FeedItem(url=url, title="t", source_url=source_url)])
-    store.record_feed_fetch(feed.id, update, new)
+    queue_items(store, [FeedItem(url=url, title="t", source_url=source_url)], NOW)
     (entry,) = store.queued_entries(NOW + timedelta(days=1), 10)
     return entry.id
 

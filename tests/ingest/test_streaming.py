@@ -12,14 +12,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from pipeline import isolation
-from pipeline.article.identity import entry_keys
 from pipeline.config import DEFAULTS_DIR, load_config
 from pipeline.extract import ExtractorPool
 from pipeline.fetch import FetchRequest
 from pipeline.ingest.cycle import CycleReport, Ingestor
 from pipeline.parse import ParserPool, parse_task
 from pipeline.store import Store
-from pipeline.types import ConfiguredFeed, FeedItem, FeedUpdate, FetchResult
+from pipeline.types import ConfiguredFeed, FeedItem, FetchResult
+from tests.curate.factory import queue_items
 
 NOW = datetime(2021, 8, 20, 12, 0, tzinfo=UTC)
 PAGES = 12
@@ -64,18 +64,7 @@ def config():  # type: ignore[no-untyped-def]
 
 
 def _queue(store: Store, urls: list[str]) -> None:
-    store.sync_feeds(
-        [ConfiguredFeed(key="f", url="http://feeds.example/rss", outlet=None, kind="rss",
-                        language="es", allow_private=False)],
-        NOW,
-    )  # fmt: skip
-    (feed,) = store.feeds()
-    update = FeedUpdate(
-        attempt_at=NOW, success_at=NOW, next_due=NOW + timedelta(hours=1), state="ok",
-        failures=0.0, consecutive_failures=0, last_status=200,
-    )  # fmt: skip
-    new, _ = entry_keys([FeedItem(url=u, title=f"t{i}") for i, u in enumerate(urls)])
-    store.record_feed_fetch(feed.id, update, new)
+    queue_items(store, [FeedItem(url=u, title=f"t{i}") for i, u in enumerate(urls)], NOW)
 
 
 def test_articles_are_stored_while_later_pages_are_still_arriving(store: Store, config) -> None:  # type: ignore[no-untyped-def]
