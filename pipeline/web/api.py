@@ -8,7 +8,7 @@ import json
 import logging
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -146,6 +146,7 @@ class Wanted:
     section: str | None
     note: str | None
     version: int
+    keep_note: bool = False  # the request named no note: the stored one stays
 
 
 def parse_decision(wb: Workbench, doc: Any, article_id: int | None = None) -> Wanted:
@@ -173,12 +174,14 @@ def parse_decision(wb: Workbench, doc: Any, article_id: int | None = None) -> Wa
     version = doc.get("version")
     if not isinstance(version, int) or isinstance(version, bool) or version < 0:
         raise BadRequest("version", "expected the item's version (a whole number) as last seen")
-    return Wanted(article_id, str(status), section, (note or "").strip() or None, version)
+    note = (note or "").strip() or None
+    return Wanted(article_id, str(status), section, note, version, keep_note="note" not in doc)
 
 
 def apply(wb: Workbench, request: Request, wanted: list[Wanted]) -> DecisionOutcome:
     """Decide through the store's compare-and-set (source "web", the logged-in user)."""
     user = request.state.principal.user
+    wanted = _with_kept_notes(wb, wanted)
     changes = [
         DecisionChange(w.article_id, w.status, w.section, w.note, w.version, user, "web")
         for w in wanted
@@ -191,6 +194,22 @@ def apply(wb: Workbench, request: Request, wanted: list[Wanted]) -> DecisionOutc
                            for w in wanted if w.article_id in outcome.applied])  # fmt: skip
         logger.info("decided", extra={"user": user, "items": sorted(outcome.applied)})
     return outcome
+
+
+def _with_kept_notes(wb: Workbench, wanted: list[Wanted]) -> list[Wanted]:
+    """A decision that names no note keeps the stored one, as an import file without
+    a note column does (the version check still applies: a note changed since the
+    analyst loaded the item makes the decision a conflict)."""
+    keep = [w.article_id for w in wanted if w.keep_note]
+    if not keep:
+        return wanted
+    states = wb.store.article_states(keep)
+
+    def stored(article_id: int) -> str | None:
+        state = states.get(article_id)
+        return state.decision.note if state and state.decision else None
+
+    return [replace(w, note=stored(w.article_id)) if w.keep_note else w for w in wanted]
 
 
 def can_decide(request: Request) -> bool:

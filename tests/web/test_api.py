@@ -124,6 +124,24 @@ def test_stale_version_is_a_409_with_what_the_other_analyst_decided(
     assert _decide(ana, item, "included", current["version"]).json()["version"] == 2
 
 
+def test_a_decision_that_names_no_note_keeps_the_stored_note(
+    as_user: Any, seeded: Seeded, store: Any
+) -> None:
+    ana, eva = as_user("ana"), as_user("eva")
+    item = seeded.ids["infobae"]
+    assert _decide(eva, item, "excluded", 0, note="duplicado").json()["version"] == 1
+    # the queue's "i" key sends status, section and version only
+    r = ana.post(f"/api/items/{item}/decision", json={"status": "included", "version": 1})
+    assert r.status_code == 200 and r.json()["version"] == 2
+    assert [(h.status, h.note) for h in store.decision_history(item)] == [
+        ("excluded", "duplicado"),
+        ("included", "duplicado"),
+    ]
+    # a note given as null clears it, as the API documents
+    assert _decide(ana, item, "included", 2).json()["version"] == 3
+    assert store.decision_history(item)[-1].note is None
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [
