@@ -15,7 +15,7 @@ WORKDIR /app
 # pango and a font for the bundle's digest.pdf (WeasyPrint); without them the
 # bundle is written without the PDF (docs/bundle.md, pdf_unavailable).
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
        fonts-dejavu-core \
     && rm -rf /var/lib/apt/lists/*
 

@@ -10,9 +10,9 @@ PYTEST_WORKERS ?= 2
         docs-screenshots
 
 # Debian packages a capability needs, installed only when missing (root + apt-get):
-# pango for the PDF digest (WeasyPrint) at run time; Debian's chromium and poppler's
-# pdftoppm for the browser and PDF tests. Without apt-get it says what is missing.
-RUNTIME_DEBS := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
+# pango and harfbuzz-subset (font subsetting) for the PDF digest (WeasyPrint) at
+# run time; Debian's chromium and poppler's pdftoppm for the browser and PDF tests. Without apt-get it says what is missing.
+RUNTIME_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 TEST_DEBS    := chromium poppler-utils
 define install_debs
 	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \

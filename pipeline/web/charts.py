@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from xml.sax.saxutils import escape
 
+from pipeline.curate.bundle.charts import short_subject
 from pipeline.curate.bundle.compose import FeedHealth, feed_health
 from pipeline.web.app import Workbench
 from pipeline.web.meter import Meter
@@ -68,7 +69,7 @@ def weeks_chart(weekly: dict[str, dict[str, int]], order: list[str],
         body.append(f'<rect x="{W - legend_w}" y="{y - 9}" width="10" height="10" '
                     f'fill="{COLOURS[j % len(COLOURS)]}"/>'
                     f'<text x="{W - legend_w + 14}" y="{y}">'
-                    f"{escape(_short(labels.get(section, section)))}</text>")  # fmt: skip
+                    f"{escape(_short(short_subject(labels.get(section, section))))}</text>")  # fmt: skip
     if not weeks:
         body.append(f'<text x="{left + 10}" y="{H / 2}">no candidates yet</text>')
     return _svg(W, H, "Candidates per week and section", body)

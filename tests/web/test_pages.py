@@ -111,6 +111,8 @@ def test_period_page_meter_charts_preview_and_build(
     svg = eva.get("/periods/2021-08/chart-weeks.svg")
     assert svg.headers["content-type"].startswith("image/svg+xml")
     assert "<script" not in svg.text and "Candidates per week" in svg.text
+    legend = re.findall(r'<text x="[\d.]+" y="\d+">([^<]+)</text>', svg.text)
+    assert "Bolivarian Threat Network" in legend and not any("…" in t for t in legend)
     assert "cap 20%" in eva.get("/periods/2021-08/chart-state.svg").text
     factory.add_feed(store, "rt-feed", "ru_rt_es", failing=True)
     factory.add_feed(store, "infobae-feed", "int_infobae")
