@@ -65,11 +65,11 @@ def weeks_chart(weekly: dict[str, dict[str, int]], order: list[str],
         body.append(f'<text x="{x + bar * 0.35:.1f}" y="{H - 8}" text-anchor="middle">'
                     f"{escape(week[5:])}</text>")  # fmt: skip
     for j, section in enumerate(order):
-        y = 16 + j * 16
+        y, name = 16 + j * 16, short_subject(labels.get(section, section))
         body.append(f'<rect x="{W - legend_w}" y="{y - 9}" width="10" height="10" '
                     f'fill="{COLOURS[j % len(COLOURS)]}"/>'
                     f'<text x="{W - legend_w + 14}" y="{y}">'
-                    f"{escape(_short(short_subject(labels.get(section, section))))}</text>")  # fmt: skip
+                    f"{escape(_short(name))}</text>")  # fmt: skip
     if not weeks:
         body.append(f'<text x="{left + 10}" y="{H / 2}">no candidates yet</text>')
     return _svg(W, H, "Candidates per week and section", body)
