@@ -147,6 +147,7 @@ class Wanted:
     note: str | None
     version: int
     keep_note: bool = False  # the request named no note: the stored one stays
+    keep_section: bool = False  # the request named no section: the stored choice stays
 
 
 def parse_decision(wb: Workbench, doc: Any, article_id: int | None = None) -> Wanted:
@@ -175,13 +176,14 @@ def parse_decision(wb: Workbench, doc: Any, article_id: int | None = None) -> Wa
     if not isinstance(version, int) or isinstance(version, bool) or version < 0:
         raise BadRequest("version", "expected the item's version (a whole number) as last seen")
     note = (note or "").strip() or None
-    return Wanted(article_id, str(status), section, note, version, keep_note="note" not in doc)
+    return Wanted(article_id, str(status), section, note, version,
+                  keep_note="note" not in doc, keep_section="section" not in doc)  # fmt: skip
 
 
 def apply(wb: Workbench, request: Request, wanted: list[Wanted]) -> DecisionOutcome:
     """Decide through the store's compare-and-set (source "web", the logged-in user)."""
     user = request.state.principal.user
-    wanted = _with_kept_notes(wb, wanted)
+    wanted = _with_kept_choices(wb, wanted)
     changes = [
         DecisionChange(w.article_id, w.status, w.section, w.note, w.version, user, "web")
         for w in wanted
@@ -196,20 +198,27 @@ def apply(wb: Workbench, request: Request, wanted: list[Wanted]) -> DecisionOutc
     return outcome
 
 
-def _with_kept_notes(wb: Workbench, wanted: list[Wanted]) -> list[Wanted]:
-    """A decision that names no note keeps the stored one, as an import file without
-    a note column does (the version check still applies: a note changed since the
-    analyst loaded the item makes the decision a conflict)."""
-    keep = [w.article_id for w in wanted if w.keep_note]
+def _with_kept_choices(wb: Workbench, wanted: list[Wanted]) -> list[Wanted]:
+    """A decision that names no note (or no section) keeps the stored one, as an
+    import file without that column does: the queue's include/exclude keys change
+    the status only, so they neither erase another analyst's note nor pin the
+    automatic section as a chosen one (the version check still applies: a
+    decision changed since the analyst loaded the item makes it a conflict)."""
+    keep = [w.article_id for w in wanted if w.keep_note or w.keep_section]
     if not keep:
         return wanted
     states = wb.store.article_states(keep)
 
-    def stored(article_id: int) -> str | None:
-        state = states.get(article_id)
-        return state.decision.note if state and state.decision else None
+    def kept(w: Wanted) -> Wanted:
+        state = states.get(w.article_id)
+        decision = state.decision if state else None
+        if w.keep_note:
+            w = replace(w, note=decision.note if decision else None)
+        if w.keep_section:
+            w = replace(w, section=decision.section if decision else None)
+        return w
 
-    return [replace(w, note=stored(w.article_id)) if w.keep_note else w for w in wanted]
+    return [kept(w) for w in wanted]
 
 
 def can_decide(request: Request) -> bool:

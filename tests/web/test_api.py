@@ -142,6 +142,25 @@ def test_a_decision_that_names_no_note_keeps_the_stored_note(
     assert store.decision_history(item)[-1].note is None
 
 
+def test_a_decision_that_names_no_section_keeps_the_chosen_or_automatic_one(
+    as_user: Any, seeded: Seeded, store: Any
+) -> None:
+    ana, eva = as_user("ana"), as_user("eva")
+    chosen, automatic = seeded.ids["xinhua"], seeded.ids["infobae"]
+    assert _decide(eva, chosen, "included", 0, section="overview").json()["version"] == 1
+    # the queue's include/exclude keys send status and version only
+    for item, version in ((chosen, 1), (automatic, 0)):
+        r = ana.post(f"/api/items/{item}/decision", json={"status": "excluded", "version": version})
+        assert r.status_code == 200
+    assert [h.section for h in store.decision_history(chosen)] == ["overview", "overview"]
+    # nobody chose a section for the other item: it stays automatic (a retag may move it)
+    assert [h.section for h in store.decision_history(automatic)] == [None]
+    # the bulk door behaves the same
+    changes = [{"id": chosen, "status": "included", "version": 2}]
+    r = ana.post("/api/decisions", json={"changes": changes})
+    assert r.status_code == 200 and store.decision_history(chosen)[-1].section == "overview"
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [

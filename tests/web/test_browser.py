@@ -91,7 +91,9 @@ def meter_share(page: Any) -> str:
     return str(page.text_content("[data-meter-share]")).strip()
 
 
-def test_review_by_keyboard(browser: Any, live: LiveServer, seeded: Seeded, shots: Path) -> None:
+def test_review_by_keyboard(
+    browser: Any, live: LiveServer, seeded: Seeded, shots: Path, store: Any
+) -> None:
     page = new_page(browser, live, "ana", next="/periods/2021-08/review")
     assert page.locator("tr[data-id]").count() == 10
     # search with "/", as the help overlay says
@@ -119,6 +121,8 @@ def test_review_by_keyboard(browser: Any, live: LiveServer, seeded: Seeded, shot
         "id => document.querySelector(`tr[data-id='${id}']`).classList.contains('dropped')",
         arg=rt)  # fmt: skip
     assert "dropped" not in str(rows.nth(1).get_attribute("class"))
+    # the key changed the status only: the section stays the automatic one, not pinned
+    assert store.decision_history(int(sputnik))[-1].section is None
     # x on the next row (a non-state item): fewer others, a larger state share
     before = meter_share(page)
     page.keyboard.press("j")

@@ -90,7 +90,10 @@
 
   function decide(tr, status, section, version, note) {
     var id = tr.dataset.id;
-    var body = { status: status, section: section || tr.dataset.section || null, version: version };
+    // No section (or note) key: the stored choice stays (docs/api.md), so a status
+    // key never pins the automatic section nor erases another analyst's note.
+    var body = { status: status, version: version };
+    if (section !== undefined) { body.section = section || null; }
     if (note) { body.note = note; }
     return api("POST", "/api/items/" + id + "/decision", body).then(function (r) {
       if (r.status === 200) {
@@ -145,7 +148,7 @@
   function decideCurrent(status) {
     var tr = row();
     if (!tr || !canDecide) { return; }
-    decide(tr, status, tr.dataset.section, parseInt(tr.dataset.version, 10));
+    decide(tr, status, undefined, parseInt(tr.dataset.version, 10));
   }
 
   rows.forEach(function (tr, i) {
@@ -174,7 +177,7 @@
       var status = b.dataset.bulkStatus;
       var picked = chosen();
       var changes = picked.map(function (tr) {
-        return { id: parseInt(tr.dataset.id, 10), status: status, section: tr.dataset.section || null,
+        return { id: parseInt(tr.dataset.id, 10), status: status,
                  version: parseInt(tr.dataset.version, 10) };
       });
       api("POST", "/api/decisions", { changes: changes }).then(function (r) {
