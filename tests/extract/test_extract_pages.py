@@ -178,3 +178,38 @@ def test_memory_limit_turns_a_runaway_task_into_an_error() -> None:
 def test_pool_rejects_nonsense_settings() -> None:
     with pytest.raises(ValueError, match="need processes >= 1"):
         isolation.DeadlinePool(0)
+
+
+MENU_PAGE = (
+    "<html><head><title>Nota</title></head><body>"
+    "<nav><ul>" + "".join(f"<li><a href='/s{i}'>Rusia sección {i}</a></li>" for i in range(40))
+    + "</ul></nav><article><h1>Acuerdo con Rusia</h1>"
+    + "".join(f"<p>{PARAGRAPH} Párrafo {i}.</p>" for i in range(4))
+    + "<figure><img src='/f.jpg'><figcaption>Foto de archivo de Irán y China</figcaption>"
+    "</figure><p>Cierre de la nota sobre el acuerdo.</p></article>"
+    "<aside><h3>Lo más leído</h3><a href='/x'>China compra soja</a></aside>"
+    "<footer class='entry-footer'><div class='tags'>Temas: <a href='/tag/rusia/'>Rusia</a>, "
+    "<a href='/tag/fertilizantes/'>Fertilizantes</a></div></footer>"
+    "<footer class='site-footer'><p>© Diario Ejemplo</p></footer></body></html>"
+).encode()
+
+
+def test_menus_asides_and_figures_stay_out_of_the_text_but_tags_in_a_footer_count() -> None:
+    """Boilerplate containers are dropped before the text extraction, after the metadata."""
+    page = extract.extract_page(MENU_PAGE, URL)
+    assert page.status == "ok"
+    assert "Párrafo 3" in page.text and "Cierre de la nota" in page.text
+    for boilerplate in ("sección 7", "Lo más leído", "China compra soja", "Foto de archivo"):
+        assert boilerplate not in page.text
+    assert {"Rusia", "Fertilizantes"} <= set(page.categories)
+
+
+def test_dropping_containers_keeps_the_text_that_follows_them() -> None:
+    from lxml import html
+
+    tree = html.fromstring(
+        "<html><body><div><p>antes</p><nav>menú</nav>después del menú"
+        "<aside><nav>doble</nav></aside>final</div></body></html>"
+    )
+    extract.drop_boilerplate_containers(tree)
+    assert tree.text_content() == "antesdespués del menúfinal"  # the tails, no container text
