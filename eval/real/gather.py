@@ -70,7 +70,7 @@ def gather(answer: dict[str, Any], folder: Path) -> tuple[list[str], list[str]]:
     (folder / "cache").mkdir(exist_ok=True)
     written, not_found = [], []
     for label in (it for it in items if it["query"] == answer["query"]):
-        hits = [r for r in answer["results"] if r["url"] == label["url"]]
+        hits = [r for r in answer["results"] if r.get("url") == label["url"]]  # some have none
         hits.sort(key=lambda r: r["rank"] != label["rank"])
         if not hits:
             not_found.append(label["id"])
