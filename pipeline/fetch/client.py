@@ -198,7 +198,7 @@ class HttpClient:
         deadline = trace.started + self.policy.deadline
         while True:
             self._check_robots(request.kind, checked)
-            with self._gate.slot(checked.host) as waited:
+            with self._gate.slot(checked.host, paced=self.policy.paced(request.kind)) as waited:
                 deadline += waited  # politeness waits are not network time
                 with budget(Budget(deadline, trace.origin if trace.private else None)):
                     outcome = self._hop(request, checked, trace)

@@ -16,6 +16,7 @@ from pipeline.types import FetchResult
 
 if TYPE_CHECKING:
     from pipeline.fetch.client import FetchRequest, HttpClient
+    from pipeline.fetch.policy import FetchPolicy
 
 MAX_IDLE_WAIT = 0.5
 
@@ -28,11 +29,14 @@ def host_key(url: str) -> str:
 
 
 class _Scheduler:
-    def __init__(self, requests: Iterable[FetchRequest], per_host: int, gate: HostGate) -> None:
+    def __init__(
+        self, requests: Iterable[FetchRequest], policy: FetchPolicy, gate: HostGate
+    ) -> None:
         self.queues: dict[str, deque[FetchRequest]] = {}
         for request in requests:
             self.queues.setdefault(host_key(request.url), deque()).append(request)
-        self.per_host = per_host
+        self.per_host = policy.per_host_concurrency
+        self.paced = policy.paced
         self.gate = gate
         self.in_flight: Counter[str] = Counter()
         self.last_start: dict[str, float] = {}
@@ -48,9 +52,11 @@ class _Scheduler:
             if len(picked) >= free:
                 break
             if self._is_ready(host, now):
-                picked.append((host, self.queues[host].popleft()))
+                request = self.queues[host].popleft()
+                picked.append((host, request))
                 self.in_flight[host] += 1
-                self.last_start[host] = now
+                if self.paced(request.kind):
+                    self.last_start[host] = now
                 self.queues[host] = self.queues.pop(host)  # to the back: round-robin
             if not self.queues[host]:
                 del self.queues[host]
@@ -76,6 +82,8 @@ class _Scheduler:
     def _due(self, host: str) -> float:
         if not host:
             return 0.0  # unparseable URLs fail fast inside fetch
+        if not self.paced(self.queues[host][0].kind):
+            return 0.0  # a slot is all it waits for
         last = self.last_start.get(host)
         paced = last + self.gate.interval(host) if last is not None else 0.0
         return max(paced, self.gate.ready_at(host))
@@ -84,7 +92,7 @@ class _Scheduler:
 def run_many(
     client: HttpClient, requests: Iterable[FetchRequest], concurrency: int, gate: HostGate
 ) -> Generator[tuple[FetchRequest, FetchResult], None, None]:
-    scheduler = _Scheduler(requests, client.policy.per_host_concurrency, gate)
+    scheduler = _Scheduler(requests, client.policy, gate)
     running: dict[Future[FetchResult], tuple[str, FetchRequest]] = {}
     threads = max(1, concurrency)
     with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="vric-fetch") as pool:

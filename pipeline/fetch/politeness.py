@@ -22,13 +22,17 @@ class HostGate:
         self._intervals: dict[str, float] = {}
 
     @contextmanager
-    def slot(self, host: str) -> Iterator[float]:
-        """Hold one of the host's slots; yields the seconds spent waiting."""
+    def slot(self, host: str, *, paced: bool = True) -> Iterator[float]:
+        """Hold one of the host's slots; yields the seconds spent waiting.
+
+        An unpaced request (``paced=False``) waits for a slot only: it neither
+        keeps nor moves the interval between request starts.
+        """
         start = time.monotonic()
         semaphore = self._semaphore(host)
         semaphore.acquire()
         try:
-            pause = self._reserve(host)
+            pause = self._reserve(host) if paced else 0.0
             if pause > 0:
                 time.sleep(pause)
             yield time.monotonic() - start

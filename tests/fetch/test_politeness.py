@@ -49,24 +49,44 @@ def test_fetch_many_with_a_busy_host_does_not_starve_the_others(
     assert max(i for i, key in enumerate(order) if key == "quick") < 12
 
 
-def test_min_interval_spaces_request_starts_on_one_host(
+def test_min_interval_spaces_page_starts_on_one_host(
     badhost: BadHost, make_client: ClientFactory
 ) -> None:
     client = make_client(min_host_interval=0.2)
-    requests = [FetchRequest(f"http://paced.test/slow/{i}?delay=0") for i in range(4)]
-    requests += [FetchRequest(f"http://other.test/slow/{i}?delay=0") for i in range(4)]
+    requests = [FetchRequest(f"http://paced.test/slow/{i}?delay=0", kind="page") for i in range(4)]
+    requests += [FetchRequest(f"http://other.test/slow/{i}?delay=0", kind="page") for i in range(4)]
     assert all(res.ok for _, res in client.fetch_many(requests))
     # The gate spaces request *starts* 0.2 s apart; the server sees them later by
     # each request's own set-up (a new connection for the first, a kept-alive one
     # after), which seen from the server shortens a gap by a few tens of ms.
     # Without the gate the gaps are about 1 ms.
-    paced = [r.time for r in badhost.requests if r.host == "paced.test"]
+    paced = [r.time for r in badhost.requests if r.host == "paced.test" and r.path != "/robots.txt"]
     gaps = [b - a for a, b in pairwise(paced)]
     assert len(paced) == 4 and min(gaps) >= 0.15
     for i in range(2):
-        client.fetch(f"http://single.test/slow/{i}?delay=0")
-    single = [r.time for r in badhost.requests if r.host == "single.test"]
+        client.fetch(f"http://single.test/slow/{i}?delay=0", kind="page")
+    single = [
+        r.time for r in badhost.requests if r.host == "single.test" and r.path != "/robots.txt"
+    ]
     assert single[1] - single[0] >= 0.15
+
+
+def test_feeds_on_one_host_wait_for_a_slot_only(
+    badhost: BadHost, make_client: ClientFactory
+) -> None:
+    """Feeds keep the per-host concurrency cap but not the interval between starts."""
+    client = make_client(min_host_interval=0.5)
+    feeds = [FetchRequest(f"http://feeds.test/slow/{i}?delay=0.2") for i in range(4)]
+    assert all(res.ok for _, res in client.fetch_many(feeds))
+    assert badhost.max_active_by_host["feeds.test"] == 2
+    first, second = sorted(r.time for r in badhost.requests if r.host == "feeds.test")[:2]
+    assert second - first < 0.25  # paced, they would be 0.5 s apart
+    # A page after them still keeps its interval from the last page start, none yet.
+    client.fetch("http://feeds.test/slow/9?delay=0", kind="page")
+    client.fetch("http://feeds.test/slow/10?delay=0", kind="page")
+    pages = [r.time for r in badhost.requests if r.host == "feeds.test" and r.path != "/robots.txt"]
+    pages = pages[-2:]
+    assert pages[1] - pages[0] >= 0.4
 
 
 def test_robots_disallow_refuses_pages_and_is_fetched_once_per_host(
