@@ -1,4 +1,4 @@
-"""``python -m bench [--quick] [--only P1,P3] [--runs N] [--pg-url URL | --no-pg]``
+"""``python -m bench [--quick] [--only P1,P3] [--merge] [--pg-url URL | --no-pg] [--out DIR]``
 
 Runs the scenarios (docs/benchmarks.md), prints every measurement next to
 its target, and writes ``bench/results/latest.md`` and ``latest.json`` (plus
