@@ -33,7 +33,7 @@ ENGINE_VERSION = "1"  # bump when matching semantics change, so rules versions c
 # An atom: (sink id, whole word?, display term, exact raw forms or None).
 Atom = tuple[int, bool, str, frozenset[str] | None]
 # What a pattern carries in an automaton: (length, check left, check right, atoms).
-Payload = tuple[int, bool, bool, tuple[Atom, ...]]
+Payload = tuple[int, bool, bool, tuple[Atom, ...], bool]  # length, edges, atoms, loose
 LANG_KEYS: tuple[str | None, ...] = (None, "es", "pt", "en")
 _Table = dict[str, dict[Atom, set[str]]]
 
@@ -189,6 +189,7 @@ class _Builder:
                     pattern[0].isalnum(),
                     pattern[-1].isalnum(),
                     atoms,
+                    any(not atom[1] for atom in atoms),  # some atom matches inside words
                 )
                 auto.add_word(pattern, payload)
         if len(auto) == 0:

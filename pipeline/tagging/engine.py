@@ -92,11 +92,13 @@ def _scan_field(auto: Any, idx: int, text: str, hits: dict[int, list[Occ]]) -> N
     """One pass over the folded field; exact forms are checked on the raw text."""
     folded = fold(text)
     n = len(folded)
-    for end, (length, check_left, check_right, atoms) in auto.iter(folded):
+    for end, (length, check_left, check_right, atoms, loose) in auto.iter(folded):
         start, stop = end - length + 1, end + 1
         bounded = (not check_left or start == 0 or not folded[start - 1].isalnum()) and (
             not check_right or stop == n or not folded[stop].isalnum()
         )
+        if not (bounded or loose):  # inside a longer word, and every atom wants a whole word
+            continue
         for sink, word, term, exact in atoms:
             if (bounded or not word) and (exact is None or text[start:stop] in exact):
                 hits[sink].append((idx, start, stop, term))
@@ -163,22 +165,27 @@ def _reason(item: Item, sink: TermSink, occ: Occ) -> str | None:
 # -------------------------------------------------------------------- scoring
 
 
-def _drop_contained(valid: list[Candidate], dropped: list[Candidate]) -> list[Candidate]:
-    """Within one tag, a match inside a longer (or equal, heavier) one does not count again."""
+def _drop_contained(valid: list[Candidate], dropped: list[Candidate] | None) -> list[Candidate]:
+    """Within one tag, a match inside a longer (or equal, heavier) one does not count again.
+
+    ``dropped`` collects what did not count, with its reason (``None``: not kept)."""
     kept: list[Candidate] = []
     reach: dict[int, tuple[int, str]] = {}
     for c in sorted(valid, key=lambda c: (c.occ[0], c.occ[1], -c.occ[2], -c.sink.weight)):
         field_idx, _, end, term = c.occ
         prev = reach.get(field_idx)
         if prev is not None and end <= prev[0]:
-            dropped.append(Candidate(c.occ, c.sink, c.contribution, f"inside {prev[1]!r}"))
+            if dropped is not None:
+                dropped.append(Candidate(c.occ, c.sink, c.contribution, f"inside {prev[1]!r}"))
         else:
             reach[field_idx] = (end, term)
             kept.append(c)
     return kept
 
 
-def _apply_cap(valid: list[Candidate], max_hits: int, dropped: list[Candidate]) -> list[Candidate]:
+def _apply_cap(
+    valid: list[Candidate], max_hits: int, dropped: list[Candidate] | None
+) -> list[Candidate]:
     """Repeated mentions of one rule line stop adding after ``max_hits`` (the best ones count)."""
     by_line: dict[str, list[Candidate]] = defaultdict(list)
     for c in valid:
@@ -187,33 +194,43 @@ def _apply_cap(valid: list[Candidate], max_hits: int, dropped: list[Candidate]) 
     for line in by_line.values():
         if len(line) > max_hits:
             line.sort(key=lambda c: (-c.contribution, c.occ[0], c.occ[1]))
-            dropped += [
-                Candidate(c.occ, c.sink, c.contribution, "over the per-term cap")
-                for c in line[max_hits:]
-            ]
+            if dropped is not None:
+                dropped += [
+                    Candidate(c.occ, c.sink, c.contribution, "over the per-term cap")
+                    for c in line[max_hits:]
+                ]
         counted += line[:max_hits]
     return counted
 
 
 def _candidates(
-    rules: CompiledRules, item: Item, sinks: list[int]
-) -> tuple[list[Candidate], list[Candidate]]:
+    rules: CompiledRules, item: Item, sinks: list[int], dropped: list[Candidate] | None
+) -> list[Candidate]:
+    """The valid matches of ``sinks``; the others go to ``dropped`` (unless ``None``)."""
     boosts = rules.boosts
     valid: list[Candidate] = []
-    dropped: list[Candidate] = []
     for sink_id in sinks:
         sink = rules.sinks[sink_id]
         assert isinstance(sink, TermSink)
-        checked = bool(sink.ctx or sink.not_)
+        weight = sink.weight
+        if not (sink.ctx or sink.not_):
+            valid += [Candidate(occ, sink, weight * boosts[occ[0]]) for occ in item.hits[sink_id]]
+            continue
         for occ in item.hits[sink_id]:
-            reason = _reason(item, sink, occ) if checked else None
-            cand = Candidate(occ, sink, sink.weight * boosts[occ[0]], reason)
-            (dropped if reason else valid).append(cand)
-    return valid, dropped
+            reason = _reason(item, sink, occ)
+            if reason is None:
+                valid.append(Candidate(occ, sink, weight * boosts[occ[0]]))
+            elif dropped is not None:
+                dropped.append(Candidate(occ, sink, weight * boosts[occ[0]], reason))
+    return valid
 
 
-def _judge(rules: CompiledRules, item: Item, tag: CompiledTag, sinks: list[int]) -> TagTrace:
-    valid, dropped = _candidates(rules, item, sinks)
+def _judge(
+    rules: CompiledRules, item: Item, tag: CompiledTag, sinks: list[int], *, full: bool = True
+) -> TagTrace:
+    """Score one tag; ``full=False`` keeps no record of the matches that did not count."""
+    dropped: list[Candidate] | None = [] if full else None
+    valid = _candidates(rules, item, sinks, dropped)
     counted = valid
     if len(valid) > 1:  # the common single match needs neither step
         valid = _drop_contained(valid, dropped)
@@ -221,7 +238,8 @@ def _judge(rules: CompiledRules, item: Item, tag: CompiledTag, sinks: list[int])
             _apply_cap(valid, rules.max_hits, dropped) if len(valid) > rules.max_hits else valid
         )
         counted.sort(key=lambda c: (c.occ[0], c.occ[1], c.occ[2], c.occ[3]))
-    trace = TagTrace(tag, counted, dropped, round(sum(c.contribution for c in counted), 2))
+    score = round(sum(c.contribution for c in counted), 2)
+    trace = TagTrace(tag, counted, dropped if dropped is not None else [], score)
     trace.blocked = _blocked(item, tag, trace)
     trace.fired = trace.score >= tag.threshold and trace.blocked is None
     return trace
@@ -305,8 +323,9 @@ def assess(item: TagInput, rules: CompiledRules, *, full: bool = True) -> Evalua
     """Tag ``item`` keeping the trace (what counted, what was dropped, why).
 
     ``full=False`` (what :func:`pipeline.tagging.tag` uses) skips judging tags
-    that cannot reach their threshold; country tags are always judged because
-    the relevance expression may add up their scores.
+    that cannot reach their threshold (country tags are always judged because
+    the relevance expression may add up their scores) and keeps no record of
+    the matches that did not count.
     """
     scanned = scan(rules, item)
     by_tag = _sinks_by_tag(rules, scanned)
@@ -317,7 +336,7 @@ def assess(item: TagInput, rules: CompiledRules, *, full: bool = True) -> Evalua
             continue
         if not full and tag.kind != "country" and _cannot_fire(rules, scanned, tag, sinks):
             continue
-        trace = _judge(rules, scanned, tag, sinks)
+        trace = _judge(rules, scanned, tag, sinks, full=full)
         if trace.fired:
             scanned.fired.add((tag.kind, tag.name))
         traces.append(trace)
