@@ -138,15 +138,30 @@ def _ref_terms(item: Item, ref: Ref, occ: Occ | None, within: int | None) -> set
     return {h[3] for h in found if _near(item, h, occ, within)}
 
 
+def _ref_found(item: Item, ref: Ref, occ: Occ | None, within: int | None) -> bool:
+    """Whether :func:`_ref_terms` would find anything (without building the set)."""
+    if ref.tag is not None:
+        return any(name == ref.tag for _, name in item.fired)
+    if ref.kind is not None:
+        return any(kind == ref.kind for kind, _ in item.fired)
+    found = item.hits.get(ref.sink, ()) if ref.sink is not None else ()
+    if within is None or occ is None:
+        return bool(found)
+    return any(_near(item, h, occ, within) for h in found)
+
+
 def cond_holds(item: Item, cond: CompiledCond, occ: Occ | None = None) -> bool:
     if not cond.is_local and id(cond) in item.cond_cache:
         return item.cond_cache[id(cond)]
     w = cond.within if occ is not None else None
-    ok = not cond.any or len(set().union(*(_ref_terms(item, r, occ, w) for r in cond.any))) >= (
-        cond.min
-    )
-    ok = ok and all(_ref_terms(item, r, occ, w) for r in cond.all)
-    ok = ok and not any(_ref_terms(item, r, occ, w) for r in cond.none)
+    if not cond.any or cond.min <= 0:
+        ok = True
+    elif cond.min == 1:
+        ok = any(_ref_found(item, r, occ, w) for r in cond.any)
+    else:  # distinct terms across the references
+        ok = len(set().union(*(_ref_terms(item, r, occ, w) for r in cond.any))) >= cond.min
+    ok = ok and all(_ref_found(item, r, occ, w) for r in cond.all)
+    ok = ok and not any(_ref_found(item, r, occ, w) for r in cond.none)
     if not cond.is_local:
         item.cond_cache[id(cond)] = ok
     return ok
