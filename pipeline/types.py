@@ -257,7 +257,6 @@ class FeedRow:
     last_error_code: str | None = None
     last_error: str | None = None
     effective_url: str | None = None
-    max_items: int | None = None  # from config, not stored
 
 
 @dataclass(frozen=True)
