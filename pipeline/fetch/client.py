@@ -17,6 +17,7 @@ import logging
 import ssl
 import threading
 import time
+import zlib
 from collections.abc import Generator, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,7 +41,7 @@ from pipeline.fetch.network import (
     plain_connect,
     system_resolver,
 )
-from pipeline.fetch.policy import ROBOTS_TOKEN, FetchPolicy
+from pipeline.fetch.policy import MAX_POOL_CONNECTIONS, ROBOTS_TOKEN, FetchPolicy
 from pipeline.fetch.politeness import HostGate
 from pipeline.fetch.robots import RobotsCache
 from pipeline.fetch.sniff import body_problem
@@ -114,7 +115,9 @@ class HttpClient:
         )
         self._checker = GuardedBackend(self._dns, self.policy.dns_timeout, self._allow)
         self._lock = threading.Lock()
-        self._strict = self._make_transport()
+        shards = self.policy.shards
+        size = -(-self.policy.pool_size // shards)
+        self._strict = [self._make_transport(size=size) for _ in range(shards)]
         self._trusted: httpx.HTTPTransport | None = None  # allow_private feeds: own pool
 
     # ------------------------------------------------------------ public API
@@ -176,7 +179,8 @@ class HttpClient:
         return run_many(self, requests, concurrency or self.policy.pool_size, self._gate)
 
     def close(self) -> None:
-        self._strict.close()
+        for transport in self._strict:
+            transport.close()
         if self._trusted is not None:
             self._trusted.close()
 
@@ -238,7 +242,7 @@ class HttpClient:
     def _hop(
         self, request: FetchRequest, checked: CheckedUrl, trace: _Trace
     ) -> FetchResult | transfer.Redirect:
-        transport = self._transport(trace.private)
+        transport = self._transport(trace.private, checked.host)
         if self.policy.proxy is not None:
             self._checker.preflight(checked.host, checked.port)
         try:
@@ -333,12 +337,14 @@ class HttpClient:
 
     # ------------------------------------------------------------ plumbing
 
-    def _transport(self, private: bool) -> httpx.HTTPTransport:
+    def _transport(self, private: bool, host: str) -> httpx.HTTPTransport:
+        """The pool for a request: a host always uses the same one (keep-alive)."""
         if not private:
-            return self._strict
+            return self._strict[zlib.crc32(host.encode()) % len(self._strict)]
         with self._lock:
             if self._trusted is None:
-                self._trusted = self._make_transport(size=max(2, self.policy.pool_size // 4))
+                size = max(2, min(self.policy.pool_size, MAX_POOL_CONNECTIONS) // 4)
+                self._trusted = self._make_transport(size=size)
             return self._trusted
 
     def _make_transport(self, size: int | None = None) -> httpx.HTTPTransport:

@@ -27,7 +27,7 @@ ACCEPT_BY_KIND = {
 KINDS = frozenset({"feed", "page"})
 
 # A connection pool above ~20 connections burns CPU (PERFORMANCE.md pitfall).
-MAX_POOL_CONNECTIONS = 20
+MAX_POOL_CONNECTIONS = 20  # per httpx pool (FetchPolicy.shards)
 ROBOTS_MAX_BYTES = 512 * 1024  # Google reads the first 500 KiB of a robots.txt
 MAX_URL_CHARS = 8192
 
@@ -47,7 +47,7 @@ class FetchPolicy:
     max_redirects: int = 5
     per_host_concurrency: int = 2
     min_host_interval: float = 1.0  # seconds between two paced request starts on one host
-    max_connections: int = 20  # per pool; clamped to MAX_POOL_CONNECTIONS
+    max_connections: int = 20  # in all, over pools of at most MAX_POOL_CONNECTIONS
     allow_hosts: frozenset[str] = frozenset()  # "host" or "host:port" allowed although private
     proxy: str | None = None  # when None, proxy environment variables are ignored
     respect_robots: bool = True  # robots.txt, for kind="page" only
@@ -88,7 +88,16 @@ class FetchPolicy:
 
     @property
     def pool_size(self) -> int:
-        return max(1, min(self.max_connections, MAX_POOL_CONNECTIONS))
+        """Requests in flight at most (``fetch_many``'s threads): ``max_connections``."""
+        return max(1, self.max_connections)
+
+    @property
+    def shards(self) -> int:
+        """Connection pools the connections are split over, at most
+        ``MAX_POOL_CONNECTIONS`` each: an httpx pool burns CPU above about 20
+        connections (PERFORMANCE.md), so 40 connections are two pools of 20,
+        each host always in the same one (keep-alive)."""
+        return -(-self.pool_size // MAX_POOL_CONNECTIONS)
 
 
 def policy_from_settings(settings: Any, allow_hosts: frozenset[str]) -> FetchPolicy:

@@ -149,3 +149,21 @@ def test_robots_can_be_switched_off(badhost: BadHost, make_client: ClientFactory
     page = badhost.add("off", b"<html>x</html>", content_type="text/html")
     assert client.fetch(f"http://news.test{page}", kind="page").ok
     assert badhost.hits["/robots.txt"] == 0
+
+
+def test_forty_connections_run_over_two_pools_and_each_host_keeps_its_pool(
+    badhost: BadHost, make_client: ClientFactory
+) -> None:
+    """max_connections above one httpx pool's 20 is split over pools (PERFORMANCE.md)."""
+    client = make_client(max_connections=40)
+    assert client.policy.shards == 2
+    hosts = [f"wide{i}.test" for i in range(40)]
+    requests = [FetchRequest(f"http://{h}/slow/{j}?delay=0.3") for h in hosts for j in range(2)]
+    assert all(res.ok for _, res in client.fetch_many(requests))
+    assert 20 < badhost.max_active <= 40
+    assert all(badhost.max_active_by_host[h] <= 2 for h in hosts)
+    # A host's second request reuses its pool's kept-alive connection.
+    again = [FetchRequest(f"http://{h}/slow/9?delay=0") for h in hosts[:5]]
+    before = badhost.connections
+    assert all(res.ok for _, res in client.fetch_many(again))
+    assert badhost.connections == before
