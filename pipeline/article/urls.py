@@ -103,6 +103,8 @@ def canonicalize(url: str) -> str:
         netloc = host if parts.port is None else f"{host}:{parts.port}"
         path = _strip_amp_path(parts.path)
         base = normalize_url(urlunsplit((parts.scheme, netloc, path or "/", "", "")))
+        if not urlsplit(base).path:  # "/.." resolves to nothing: still the root
+            base += "/"
     except ValueError:
         logger.debug("canonicalize: unparseable URL kept as is", extra={"url": url})
         return url

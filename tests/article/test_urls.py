@@ -142,6 +142,7 @@ def http_urls(draw: st.DrawFn) -> str:
 @given(http_urls())
 @example("https://www.diario.example/a/amp/?amp=1#x")
 @example("https://m.m.example/%7Euser/caf%c3%a9")
+@example("http://0.com/..?utm_source=1")  # resolves to no path at all: still the root
 def test_canonicalize_is_idempotent_and_keeps_the_scheme(url: str) -> None:
     once = urls.canonicalize(url)
     assert urls.canonicalize(once) == once
