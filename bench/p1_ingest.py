@@ -364,11 +364,6 @@ def stage_costs(work: Workload, base: Config, sample: int = 60) -> dict[str, lis
         tests["store.save_article (SQLite)"] = _store_test(work, base, pages, extracted, store)
         out = {}
         for name, fn in tests.items():
-            # One untimed call first: a stage's one-time set-up (lazy imports and
-            # tables; ~140 ms for trafilatura's defaults) must not be charged to the
-            # 15 pages of the quick mode. It used to be paid by the main process
-            # assembling articles before this ran; the pool processes do that now.
-            fn(0)
             start = time.process_time()
             for i in range(len(pages)):
                 fn(i)
