@@ -12,8 +12,10 @@ Points in use (keep :data:`CRASH_POINTS` in step, tests loop over it):
 - ``after_feed_batch``: a batch of feeds polled and committed, leases held;
 - ``after_entry_batch``: a batch of queued articles stored, leases held;
 - ``after_feed_fetch``, ``after_feed_parse``, ``after_feed_commit``,
-  ``after_page_fetch``, ``after_article_commit``: inside the orchestrator
-  (pipeline.ingest.cycle), once its integration has landed.
+  ``after_page_fetch``: inside the orchestrator (pipeline.ingest);
+- ``inside_article_batch``: an article of a batch written, the batch not
+  committed (after each of its articles); ``after_article_commit``: a batch
+  of articles committed (pipeline.ingest.articles).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ CRASH_POINTS: Final = (
     "after_feed_parse",
     "after_feed_commit",
     "after_page_fetch",
+    "inside_article_batch",
     "after_article_commit",
 )
 

@@ -18,12 +18,13 @@ to trafilatura and why: docs/articles.md, "Extraction settings".
 from __future__ import annotations
 
 import logging
+import pickle
 import re
 import warnings
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, Generic, TypeVar
 
 from lxml import etree
 from lxml.html import HtmlElement
@@ -45,10 +46,13 @@ __all__ = [
     "MIN_TEXT_CHARS",
     "BodyChoice",
     "ExtractorPool",
+    "PageTask",
     "PendingPage",
+    "PendingTask",
     "choose_body",
     "extract_page",
     "extract_task",
+    "pool_context",
 ]
 
 logger = logging.getLogger(__name__)
@@ -204,19 +208,60 @@ def extract_task(body: bytes, url: str, content_type: str | None = None) -> Extr
 
 _FAILED_BY_OUTCOME: Final = {"timeout": "extract_timeout"}
 PageTask = Callable[[bytes, str, str | None], ExtractedPage]
+T = TypeVar("T")
+
+# In a pool process: what its ExtractorPool was given as ``context`` (see pool_context).
+_pool_context: object = None
+
+
+def _receive_context(blob: bytes) -> None:
+    """Pool process initializer: unpickle the pool's context once, for every task."""
+    global _pool_context  # noqa: PLW0603 -- one context per pool process
+    _pool_context = pickle.loads(blob)  # noqa: S301 -- pickled by this process's parent
+
+
+def pool_context() -> object:
+    """In a pool process, the ``context`` its :class:`ExtractorPool` was made with
+    (None elsewhere, or when it has none)."""
+    return _pool_context
+
+
+class PendingTask(Generic[T]):
+    """A task handed to the pool; :meth:`result` waits for it.
+
+    The result is the task's value, or, when its pool process timed out, died
+    or the task raised, an ``ExtractedPage`` whose status says so
+    (``extract_timeout`` | ``extract_failed``).
+    """
+
+    def __init__(self, url: str, task: isolation.Pending[T]) -> None:
+        self._url, self._task = url, task
+
+    def done(self) -> bool:
+        return self._task.done()
+
+    def wait(self) -> None:
+        """Block until the task is done (its result is then at hand)."""
+        self._task.wait()
+
+    def result(self) -> T | ExtractedPage:
+        outcome = self._task.outcome()
+        if outcome.ok and outcome.value is not None:
+            return outcome.value
+        return _failed_page(outcome, self._url)
 
 
 class PendingPage:
     """A page handed to the pool; :meth:`page` waits for its extraction."""
 
     def __init__(self, url: str, task: isolation.Pending[ExtractedPage]) -> None:
-        self._url, self._task = url, task
+        self._task = PendingTask(url, task)
 
     def done(self) -> bool:
         return self._task.done()
 
     def page(self) -> ExtractedPage:
-        return _to_page(self._task.outcome(), self._url)
+        return self._task.result()
 
 
 class ExtractorPool:
@@ -227,6 +272,12 @@ class ExtractorPool:
     replaced; a crashed pool process gives ``extract_failed``. They are recycled
     after ``max_tasks_per_child`` pages. ``task`` replaces ``extract_page``
     (tests use :func:`pipeline.isolation.sleep_then_call` to simulate a slow page).
+
+    ``context`` (any picklable value) reaches every pool process once, as it
+    starts: pickled once here, unpickled by each new process, read by tasks
+    with :func:`pool_context`. Ingest gives its assemble context so that its
+    task (:meth:`submit_task`) extracts and assembles a page where it is
+    (pipeline.ingest.pages).
     """
 
     def __init__(
@@ -237,22 +288,45 @@ class ExtractorPool:
         *,
         memory_limit_bytes: int | None = isolation.DEFAULT_MEMORY_LIMIT,
         task: PageTask = extract_task,
+        context: object = None,
     ) -> None:
-        self._task = task
+        self.task = task
         self.window = processes * 4  # pages in flight that keep every process busy
-        self._pool = isolation.DeadlinePool(
+        self._options = (processes, deadline_s, max_tasks_per_child, memory_limit_bytes)
+        self.context = context
+        self._pool = self._start(context)
+
+    def _start(self, context: object) -> isolation.DeadlinePool:
+        processes, deadline_s, max_tasks, memory_limit = self._options
+        blob = None if context is None else pickle.dumps(context, pickle.HIGHEST_PROTOCOL)
+        return isolation.DeadlinePool(
             processes,
             deadline_s=deadline_s,
-            max_tasks_per_child=max_tasks_per_child,
-            memory_limit_bytes=memory_limit_bytes,
+            max_tasks_per_child=max_tasks,
+            memory_limit_bytes=memory_limit,
+            setup=None if blob is None else _receive_context,
+            setup_args=() if blob is None else (blob,),
         )
 
+    def use_context(self, context: object) -> None:
+        """Make ``context`` the one every pool process holds; the processes are
+        replaced only when they hold another one (pages in flight are lost)."""
+        if context is self.context or context == self.context:
+            return
+        self._pool.close()
+        self.context = context
+        self._pool = self._start(context)
+
     def extract(self, body: bytes, url: str, content_type: str | None = None) -> ExtractedPage:
-        return _to_page(self._pool.run(self._task, body, url, content_type), url)
+        return self.submit(body, url, content_type).page()
 
     def submit(self, body: bytes, url: str, content_type: str | None = None) -> PendingPage:
         """Start extracting one page; the caller streams pages in as they arrive."""
-        return PendingPage(url, self._pool.submit(self._task, body, url, content_type))
+        return PendingPage(url, self._pool.submit(self.task, body, url, content_type))
+
+    def submit_task(self, url: str, fn: Callable[..., T], *args: Any) -> PendingTask[T]:
+        """Start ``fn(*args)`` about the page at ``url`` under the page deadline."""
+        return PendingTask(url, self._pool.submit(fn, *args))
 
     def map(
         self, pages: Iterable[tuple[bytes, str] | tuple[bytes, str, str | None]]
@@ -281,9 +355,7 @@ class ExtractorPool:
         self.close()
 
 
-def _to_page(outcome: isolation.Outcome[ExtractedPage], url: str) -> ExtractedPage:
-    if outcome.ok and outcome.value is not None:
-        return outcome.value
+def _failed_page(outcome: isolation.Outcome[Any], url: str) -> ExtractedPage:
     status = _FAILED_BY_OUTCOME.get(outcome.failure or "", "extract_failed")
     logger.warning(
         "extraction pool process failed",

@@ -2,10 +2,20 @@
 assembled, deduplicated and stored articles.
 
 Pages stream: each page goes to the extractor pool as soon as its fetch
-completes, and each extracted page is assembled and stored (one transaction
-per article) while later pages are still being fetched and extracted, so the
-pool processes never wait for the whole batch and the main process never
-waits for the whole batch's extraction.
+completes; the pool process extracts it *and assembles its article*
+(:mod:`pipeline.ingest.pages`: language, opinion, tags, MinHash), and the
+articles that are ready are deduplicated and stored while later pages are
+still being fetched and extracted, so the pool processes never wait for the
+whole batch and the main process never waits for the whole batch's
+extraction. The main process keeps what needs shared state: the duplicate
+lookup (the store), cluster placement (:class:`ClusterState`), the keep
+check and storing; it assembles only the articles of pages that have no
+extraction (fetch failed, pool process timed out or died), from the entry.
+
+Ready articles are stored in batches, one transaction each: up to
+:data:`BATCH_ARTICLES`, or whatever is ready when the next page's article is
+not. A kill at any point loses at most the uncommitted batch, whose entries
+are still queued (or leased) and are worked again; nothing is stored twice.
 
 Entries that share an article URL are one page: fetched once, one article,
 every entry linked to it. What counts as a duplicate is
@@ -20,8 +30,9 @@ from __future__ import annotations
 import logging
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Final
 
 from pipeline.article import duplicates, syndication
 from pipeline.article.assemble import AssembleContext, PageOutcome, assemble
@@ -29,9 +40,10 @@ from pipeline.article.duplicates import ClusterIndex
 from pipeline.article.urls import is_fetchable_scheme
 from pipeline.config import Config
 from pipeline.crashpoints import crashpoint
-from pipeline.extract import ExtractorPool, PendingPage
+from pipeline.extract import ExtractorPool, PendingTask
 from pipeline.fetch import FetchRequest, HttpClient
-from pipeline.ingest.ports import IngestStore
+from pipeline.ingest import pages
+from pipeline.ingest.ports import ArticleWrites, IngestStore
 from pipeline.ingest.report import CycleReport
 from pipeline.sources import health
 from pipeline.types import ArticleRecord, EntryRow, FetchResult
@@ -41,6 +53,9 @@ logger = logging.getLogger(__name__)
 # An optional last check before an assembled article is stored: None keeps it,
 # a reason skips its entries with that reason (backfill: out_of_period).
 KeepCheck = Callable[[ArticleRecord], str | None]
+
+# Articles per store transaction at most; fewer when fewer are ready.
+BATCH_ARTICLES: Final = 20
 
 
 def assemble_context(config: Config) -> AssembleContext:
@@ -97,15 +112,34 @@ class ClusterState:
             self.index.add(article_id, record.minhash, record.cluster_id or article_id)
 
 
-def _outcome(
-    request: FetchRequest, result: FetchResult, job: PendingPage | None, at: datetime
-) -> tuple[FetchRequest, FetchResult, PageOutcome]:
-    if job is None:
-        code = result.error_code or "empty_body"
-        return request, result, PageOutcome(result.final_url or result.url, None, code, None, at)
-    page = job.page()
-    failure = None if page.status == "ok" else page.status
-    return request, result, PageOutcome(result.final_url, page, failure, result.body, at)
+@dataclass(frozen=True)
+class _Page:
+    """One page on its way to an article: its entries, its fetch, the pool's task."""
+
+    group: list[EntryRow]
+    result: FetchResult
+    job: PendingTask[ArticleRecord] | None  # None: nothing to extract
+    at: datetime  # when it was fetched: the article's fetched_at and "now"
+
+    def is_ready(self) -> bool:
+        return self.job is None or self.job.done()
+
+    def wait(self) -> None:
+        if self.job is not None:
+            self.job.wait()
+
+
+def _ready_batches(pending: deque[_Page]) -> Iterator[list[_Page]]:
+    """Take the ready pages at the head of the line, in batches of at most
+    :data:`BATCH_ARTICLES`; the rest wait for their article."""
+    ready: list[_Page] = []
+    while pending and pending[0].is_ready():
+        ready.append(pending.popleft())
+        if len(ready) == BATCH_ARTICLES:
+            yield ready
+            ready = []
+    if ready:
+        yield ready
 
 
 class ArticleProcessor:
@@ -120,6 +154,7 @@ class ArticleProcessor:
         self.config, self.store, self.client, self.extractor = config, store, client, extractor
         self.clock = clock
         self.ctx = assemble_context(config)
+        extractor.use_context(self.ctx)  # sent to each pool process once, as it starts
 
     def process(
         self, report: CycleReport, entries: Sequence[EntryRow], keep: KeepCheck | None = None
@@ -160,38 +195,65 @@ class ArticleProcessor:
     ) -> None:
         clusters = self._clusters()
         requests = [FetchRequest(url=g[0].url, kind="page", key=g) for g in groups]
-        for request, result, outcome in self._pages(self.client.fetch_many(requests)):
-            group: list[EntryRow] = request.key
-            if self._retry_later(group, result, report):
-                continue
-            self._store(group, outcome, clusters, report, keep)
+        for batch in self._batches(self.client.fetch_many(requests), report):
+            self._store(batch, clusters, report, keep)
 
-    def _pages(
-        self, fetched: Iterator[tuple[FetchRequest, FetchResult]]
-    ) -> Iterator[tuple[FetchRequest, FetchResult, PageOutcome]]:
-        """Each fetched page with its extraction, in the order the fetches completed.
+    def _batches(
+        self, fetched: Iterator[tuple[FetchRequest, FetchResult]], report: CycleReport
+    ) -> Iterator[list[_Page]]:
+        """Pages whose articles are ready, in the order the fetches completed.
 
-        A page is handed to the pool the moment it arrives; one comes back as
-        soon as it and every page before it are done, or when the pool has a
-        full window in flight.
+        A page is handed to the pool the moment it arrives. After each
+        arrival the pages ready at the head of the line go to the store in one
+        batch (at most :data:`BATCH_ARTICLES`), so that the main process writes
+        while the pool works on the next pages; it waits for the head only when
+        the pool has a full window in flight, or when every page has arrived.
         """
-        Waiting = tuple[FetchRequest, FetchResult, PendingPage | None, datetime]
-        pending: deque[Waiting] = deque()
+        pending: deque[_Page] = deque()
         for request, result in fetched:
             crashpoint("after_page_fetch")
-            job = None
-            if result.ok and result.body:
-                ctype = result.headers.get("content-type")
-                job = self.extractor.submit(result.body, result.final_url, ctype)
-            pending.append((request, result, job, self.clock()))
-            while pending and (
-                len(pending) > self.extractor.window
-                or pending[0][2] is None
-                or pending[0][2].done()
-            ):
-                yield _outcome(*pending.popleft())
+            if self._retry_later(request.key, result, report):
+                continue
+            pending.append(self._submit(request.key, result))
+            if len(pending) > self.extractor.window:
+                pending[0].wait()
+            yield from _ready_batches(pending)
         while pending:
-            yield _outcome(*pending.popleft())
+            pending[0].wait()
+            yield from _ready_batches(pending)
+
+    def _submit(self, group: list[EntryRow], result: FetchResult) -> _Page:
+        """Hand a fetched page to the pool to extract and assemble (if it has a body)."""
+        at = self.clock()
+        if not (result.ok and result.body):
+            return _Page(group, result, None, at)
+        ctype = result.headers.get("content-type")
+        job = self.extractor.submit_task(
+            result.final_url,
+            pages.extract_and_assemble,
+            self.extractor.task,
+            result.body,
+            result.final_url,
+            ctype,
+            group[0],
+            at,
+            at,
+        )
+        return _Page(group, result, job, at)
+
+    def _article(self, page: _Page) -> ArticleRecord:
+        """The page's article: assembled by the pool, or here when it has no extraction."""
+        result, entry = page.result, page.group[0]
+        if page.job is None:  # fetch failed for good: the article keeps the feed summary
+            code = result.error_code or "empty_body"
+            outcome = PageOutcome(result.final_url or result.url, None, code, None, page.at)
+            return assemble(entry, outcome, self.ctx, page.at)
+        done = page.job.result()
+        if isinstance(done, ArticleRecord):
+            return done
+        # The pool process timed out or died: no page text, the entry's summary.
+        outcome = pages.page_outcome(result.final_url, done, result.body, page.at)
+        return assemble(entry, outcome, self.ctx, page.at)
 
     def _retry_later(self, group: list[EntryRow], result: FetchResult, report: CycleReport) -> bool:
         """Whether the page failed in a way worth another try (then it is rescheduled)."""
@@ -213,29 +275,46 @@ class ArticleProcessor:
 
     def _store(
         self,
-        group: list[EntryRow],
-        outcome: PageOutcome,
+        batch: list[_Page],
         clusters: ClusterState,
         report: CycleReport,
         keep: KeepCheck | None = None,
     ) -> None:
-        now = self.clock()
-        record = assemble(group[0], outcome, self.ctx, now)
+        """Deduplicate, place and store a batch of articles in one transaction.
+
+        A failed transaction raises (StoreError) and ends the article stage, so
+        ``clusters``, which learnt the batch's articles, is not used again.
+        """
+        records = [(page.group, self._article(page)) for page in batch]
+        with self.store.article_batch(self.clock()) as writes:
+            for group, record in records:
+                self._store_one(writes, group, record, clusters, report, keep)
+                crashpoint("inside_article_batch")  # written, not committed
+        crashpoint("after_article_commit")
+
+    def _store_one(
+        self,
+        writes: ArticleWrites,
+        group: list[EntryRow],
+        record: ArticleRecord,
+        clusters: ClusterState,
+        report: CycleReport,
+        keep: KeepCheck | None,
+    ) -> None:
         ids = [e.id for e in group]
         reason = keep(record) if keep is not None else None
         if reason is not None:
-            self.store.skip_entries(ids, reason, now)
+            writes.skip(ids, reason)
             report.skipped[reason] += len(ids)
             return
         report.extraction[record.extraction_status] += 1
-        duplicate_of = self.store.find_duplicate(duplicates.duplicate_probes(record, now))
+        duplicate_of = writes.find_duplicate(duplicates.duplicate_probes(record, writes.now))
         if duplicate_of is not None:
-            self.store.link_entries([(i, duplicate_of) for i in ids], now)
+            writes.link(ids, duplicate_of)
             report.articles_linked += 1
             return
         record = clusters.place(record)
-        article_id = self.store.save_article(record, ids, now)
-        crashpoint("after_article_commit")
+        article_id = writes.save(record, ids)
         clusters.add(article_id, record)
         report.articles_new += 1
         if record.relevant:

@@ -26,6 +26,21 @@ from pipeline.types import (
 )
 
 
+class ArticleWrites(Protocol):
+    """One batch of article lookups and writes, one transaction
+    (:meth:`IngestStore.article_batch`); lookups see the batch's own saves."""
+
+    now: datetime  # the time the batch writes on its entries
+
+    def find_duplicate(self, probes: Sequence[DuplicateProbe]) -> int | None: ...
+
+    def save(self, rec: ArticleRecord, entry_ids: Sequence[int]) -> int: ...
+
+    def link(self, entry_ids: Sequence[int], article_id: int) -> None: ...
+
+    def skip(self, entry_ids: Sequence[int], reason: str) -> None: ...
+
+
 class IngestStore(StoryPorts, Protocol):
     """The cycle's store operations (story grouping's come from :class:`StoryPorts`)."""
 
@@ -71,11 +86,9 @@ class IngestStore(StoryPorts, Protocol):
     # ------------------------------------------------------------ articles
     def article_ids_by_url_key(self, keys: Sequence[str]) -> dict[str, int]: ...
 
-    def find_duplicate(self, probes: Sequence[DuplicateProbe]) -> int | None: ...
-
     def recent_signatures(self, since: datetime) -> Iterable[ClusterSignature]: ...
 
-    def save_article(self, rec: ArticleRecord, entry_ids: Sequence[int], now: datetime) -> int: ...
+    def article_batch(self, now: datetime) -> AbstractContextManager[ArticleWrites]: ...
 
     # ------------------------------------------------------------ leases (several workers)
     def claim_feeds(

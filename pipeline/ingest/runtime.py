@@ -70,6 +70,7 @@ def ingestor(
     """
     from pipeline.extract import ExtractorPool
     from pipeline.fetch import HttpClient
+    from pipeline.ingest.articles import assemble_context
     from pipeline.ingest.cycle import Ingestor
 
     s = config.settings
@@ -80,6 +81,7 @@ def ingestor(
             extract_processes(s),
             deadline_s=s.ingest.extract_deadline,
             max_tasks_per_child=s.ingest.extract_recycle_after,
+            context=assemble_context(config),  # the pool processes assemble articles
         ) as pool,
     ):
         yield Ingestor(config, store, client, extractor=pool, parser=parser, owner=owner)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, fields
+from contextlib import contextmanager
+from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
@@ -11,9 +12,10 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import Select
 
-from pipeline.store.base import StoreBase
+from pipeline.store.base import StoreBase, insert_ignore
+from pipeline.store.feeds import mark_done, mark_skipped
 from pipeline.store.schema import articles, tags
-from pipeline.types import ArticleRecord, ClusterSignature, DuplicateProbe, Tag
+from pipeline.types import ArticleRecord, ClusterSignature, DuplicateProbe, Match, Tag
 
 _ARTICLE_COLUMNS = {f.name for f in fields(ArticleRecord)} - {"tags"}
 _PROBED = {
@@ -33,6 +35,14 @@ def _probe_query(probe: DuplicateProbe) -> Select[Any]:
     return q.limit(1)
 
 
+_MATCH_FIELDS = tuple(f.name for f in fields(Match))
+
+
+def _match_row(match: Match) -> dict[str, Any]:
+    # Match is flat: a shallow dict is asdict() without its deep copies.
+    return {name: getattr(match, name) for name in _MATCH_FIELDS}
+
+
 def tag_rows(article_id: int, tag_list: Sequence[Tag], rules_version: str) -> list[dict[str, Any]]:
     return [
         {
@@ -40,12 +50,74 @@ def tag_rows(article_id: int, tag_list: Sequence[Tag], rules_version: str) -> li
             "kind": t.kind,
             "name": t.name,
             "score": t.score,
-            "matches": [asdict(m) for m in t.matches],
+            "matches": [_match_row(m) for m in t.matches],
             "detail": list(t.detail),
             "rules_version": rules_version,
         }
         for t in tag_list
     ]
+
+
+def probe_duplicates(conn: Connection, probes: Sequence[DuplicateProbe]) -> int | None:
+    """The first stored article that one of ``probes`` finds, tried in order."""
+    for probe in probes:
+        found = conn.execute(_probe_query(probe)).scalar_one_or_none()
+        if found is not None:
+            return int(found)
+    return None
+
+
+def insert_article(
+    conn: Connection, rec: ArticleRecord, entry_ids: Sequence[int], now: datetime
+) -> int:
+    """Insert the article and its tags, mark its entries done; an article of the
+    same canonical URL stored first (by another worker) gets the entries instead."""
+    values = {name: getattr(rec, name) for name in _ARTICLE_COLUMNS}
+    # Values as parameters, not .values(): the statement compiles once per
+    # connection pool, not once per article (a third of the main process's CPU).
+    stmt = insert_ignore(conn.dialect.name, articles).returning(articles.c.id)
+    inserted = conn.execute(stmt, values).scalar_one_or_none()
+    if inserted is None:
+        article_id = _id_for(conn, rec.url_key)
+    else:
+        article_id = int(inserted)
+        rows = tag_rows(article_id, rec.tags, rec.rules_version or "")
+        if rows:
+            conn.execute(tags.insert(), rows)
+    mark_done(conn, entry_ids, article_id, now)
+    return article_id
+
+
+def _id_for(conn: Connection, url_key: str) -> int:
+    q = select(articles.c.id).where(articles.c.url_key == url_key)
+    return int(conn.execute(q).scalar_one())
+
+
+class ArticleBatch:
+    """The article writes of one transaction (:meth:`ArticleStore.article_batch`).
+
+    Lookups see the articles saved earlier in the same batch, so a second
+    entry with the same URL, text or title in one batch is found as a
+    duplicate of the first, as it would be one transaction later.
+    """
+
+    def __init__(self, conn: Connection, now: datetime) -> None:
+        self._conn, self.now = conn, now
+
+    def find_duplicate(self, probes: Sequence[DuplicateProbe]) -> int | None:
+        """The first article (stored, or saved in this batch) one of ``probes`` finds."""
+        return probe_duplicates(self._conn, probes)
+
+    def save(self, rec: ArticleRecord, entry_ids: Sequence[int]) -> int:
+        """Save an article (see :meth:`ArticleStore.save_article`); its id."""
+        return insert_article(self._conn, rec, entry_ids, self.now)
+
+    def link(self, entry_ids: Sequence[int], article_id: int) -> None:
+        """The entries produced ``article_id`` (a duplicate found)."""
+        mark_done(self._conn, entry_ids, article_id, self.now)
+
+    def skip(self, entry_ids: Sequence[int], reason: str) -> None:
+        mark_skipped(self._conn, entry_ids, reason, self.now)
 
 
 class ArticleStore(StoreBase):
@@ -60,11 +132,7 @@ class ArticleStore(StoreBase):
         """The first stored article that one of ``probes`` finds, tried in order
         (the dedup chain of :func:`pipeline.article.duplicates.duplicate_probes`)."""
         with self.read() as conn:
-            for probe in probes:
-                found = conn.execute(_probe_query(probe)).scalar_one_or_none()
-                if found is not None:
-                    return int(found)
-        return None
+            return probe_duplicates(conn, probes)
 
     def save_article(self, rec: ArticleRecord, entry_ids: Sequence[int], now: datetime) -> int:
         """Insert one article, its tags and the entry links in one transaction.
@@ -72,31 +140,15 @@ class ArticleStore(StoreBase):
         If another worker stored the same canonical URL first, the entries are
         linked to that article instead (no duplicate, no IntegrityError).
         """
-        from pipeline.store.schema import entries
-
-        values = {name: getattr(rec, name) for name in _ARTICLE_COLUMNS}
         with self.write() as conn:
-            stmt = self.insert_ignore(articles).values(**values).returning(articles.c.id)
-            inserted = conn.execute(stmt).scalar_one_or_none()
-            if inserted is None:
-                article_id = self._id_for(conn, rec.url_key)
-            else:
-                article_id = int(inserted)
-                rows = tag_rows(article_id, rec.tags, rec.rules_version or "")
-                if rows:
-                    conn.execute(tags.insert(), rows)
-            if entry_ids:
-                conn.execute(
-                    entries.update()
-                    .where(entries.c.id.in_(list(entry_ids)))
-                    .values(state="done", article_id=article_id, updated_at=now)
-                )
-            return article_id
+            return insert_article(conn, rec, entry_ids, now)
 
-    @staticmethod
-    def _id_for(conn: Connection, url_key: str) -> int:
-        q = select(articles.c.id).where(articles.c.url_key == url_key)
-        return int(conn.execute(q).scalar_one())
+    @contextmanager
+    def article_batch(self, now: datetime) -> Iterator[ArticleBatch]:
+        """Several articles' lookups and writes in one transaction, committed on
+        exit (rolled back, all of it, on an error or a kill)."""
+        with self.write() as conn:
+            yield ArticleBatch(conn, now)
 
     def recent_signatures(self, since: datetime) -> Iterator[ClusterSignature]:
         """Recent articles with a MinHash signature, oldest first, to rebuild the index."""

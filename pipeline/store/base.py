@@ -35,6 +35,15 @@ def classify_db_error(exc: BaseException) -> str:
     return "db_unavailable"
 
 
+def insert_ignore(dialect: str, table: Table) -> Insert:
+    """INSERT ... ON CONFLICT DO NOTHING on both backends."""
+    if dialect == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing()
+    if dialect == "sqlite":
+        return sqlite.insert(table).on_conflict_do_nothing()
+    return insert(table)
+
+
 class StoreBase:
     def __init__(
         self, url: str, *, engine: Engine | None = None, mode: OpenMode = "create"
@@ -87,11 +96,7 @@ class StoreBase:
 
     def insert_ignore(self, table: Table) -> Insert:
         """INSERT ... ON CONFLICT DO NOTHING on both backends."""
-        if self.dialect == "postgresql":
-            return postgresql.insert(table).on_conflict_do_nothing()
-        if self.dialect == "sqlite":
-            return sqlite.insert(table).on_conflict_do_nothing()
-        return insert(table)
+        return insert_ignore(self.dialect, table)
 
     # ------------------------------------------------------------ runs
     def start_run(self, kind: str, worker: str | None, now: datetime) -> int:

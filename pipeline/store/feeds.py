@@ -15,6 +15,25 @@ from pipeline.store.gaps import note_gap
 from pipeline.store.schema import entries, feeds
 from pipeline.types import ConfiguredFeed, EntryRow, FeedRow, FeedUpdate, NewEntry
 
+
+def mark_done(conn: Connection, entry_ids: Sequence[int], article_id: int, now: datetime) -> None:
+    """Entries done: they produced (or were linked to) ``article_id``."""
+    if entry_ids:
+        conn.execute(
+            update(entries)
+            .where(entries.c.id.in_(list(entry_ids)))
+            .values(state="done", article_id=article_id, updated_at=now)
+        )
+
+
+def mark_skipped(conn: Connection, entry_ids: Sequence[int], reason: str, now: datetime) -> None:
+    conn.execute(
+        update(entries)
+        .where(entries.c.id.in_(list(entry_ids)))
+        .values(state="skipped", last_error_code=reason, updated_at=now)
+    )
+
+
 _FEED_FIELDS = [
     "id",
     "key",
@@ -148,11 +167,7 @@ class FeedStore(StoreBase):
             return
         with self.write() as conn:
             for entry_id, article_id in links:
-                conn.execute(
-                    update(entries)
-                    .where(entries.c.id == entry_id)
-                    .values(state="done", article_id=article_id, updated_at=now)
-                )
+                mark_done(conn, [entry_id], article_id, now)
 
     def fail_entries(
         self,
@@ -184,11 +199,7 @@ class FeedStore(StoreBase):
         if not entry_ids:
             return
         with self.write() as conn:
-            conn.execute(
-                update(entries)
-                .where(entries.c.id.in_(list(entry_ids)))
-                .values(state="skipped", last_error_code=reason, updated_at=now)
-            )
+            mark_skipped(conn, entry_ids, reason, now)
 
     def entry_outcomes(self) -> list[dict[str, Any]]:
         """Entries by state and reason (skip reason or error code), with how many

@@ -182,7 +182,8 @@ def test_pool_rejects_nonsense_settings() -> None:
 
 MENU_PAGE = (
     "<html><head><title>Nota</title></head><body>"
-    "<nav><ul>" + "".join(f"<li><a href='/s{i}'>Rusia sección {i}</a></li>" for i in range(40))
+    "<nav><ul>"
+    + "".join(f"<li><a href='/s{i}'>Rusia sección {i}</a></li>" for i in range(40))
     + "</ul></nav><article><h1>Acuerdo con Rusia</h1>"
     + "".join(f"<p>{PARAGRAPH} Párrafo {i}.</p>" for i in range(4))
     + "<figure><img src='/f.jpg'><figcaption>Foto de archivo de Irán y China</figcaption>"

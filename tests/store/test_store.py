@@ -3,11 +3,13 @@ with entries, articles stored once, the same row on both backends."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
+from pipeline.article.duplicates import duplicate_probes
 from pipeline.article.identity import entry_keys
 from pipeline.store import Store, migrate
 from pipeline.store.schema import metadata
@@ -170,3 +172,43 @@ def test_runs_are_recorded(store: Store) -> None:
     store.finish_run(run_id, NOW + timedelta(seconds=5), "ok", {"articles_new": 3}, {"timeout": 1})
     (run,) = store.recent_runs()
     assert run["status"] == "ok" and run["counts"] == {"articles_new": 3}
+
+
+def _queued(store: Store, n: int) -> list[int]:
+    store.sync_feeds([FEED], NOW)
+    feed = store.due_feeds(NOW)[0]
+    new, _ = entry_keys(_items(n))
+    store.record_feed_fetch(feed.id, _ok_update(), new)
+    return [e.id for e in store.queued_entries(NOW, 10)]
+
+
+def _entry_states(store: Store) -> dict[int, tuple[str, int | None]]:
+    with store.engine.connect() as conn:
+        rows = conn.execute(text("SELECT id, state, article_id FROM entries"))
+        return {r.id: (r.state, r.article_id) for r in rows}
+
+
+def test_a_batch_of_articles_is_one_transaction_that_sees_its_own_saves(store: Store) -> None:
+    """Two entries with the same text in one batch: the second finds the first."""
+    first_entry, second_entry, third_entry = _queued(store, 3)
+    copy = replace(_record("c" * 64), content_hash="h" * 64)
+    with store.article_batch(NOW) as batch:
+        first = batch.save(replace(_record(), content_hash="h" * 64), [first_entry])
+        assert batch.find_duplicate(duplicate_probes(copy, NOW)) == first
+        batch.link([second_entry], first)
+        batch.skip([third_entry], "out_of_period")
+    assert store.count_articles() == 1
+    assert _entry_states(store) == {
+        first_entry: ("done", first),
+        second_entry: ("done", first),
+        third_entry: ("skipped", None),
+    }
+
+
+def test_a_batch_that_fails_midway_writes_nothing(store: Store) -> None:
+    ids = _queued(store, 2)
+    with pytest.raises(RuntimeError), store.article_batch(NOW) as batch:
+        batch.save(_record(), [ids[0]])
+        raise RuntimeError("killed between two articles")
+    assert store.count_articles() == 0
+    assert [e.id for e in store.queued_entries(NOW, 10)] == ids  # both still to do
