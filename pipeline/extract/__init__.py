@@ -59,13 +59,13 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_BYTES: Final = 5 * 1024 * 1024
 MIN_TEXT_CHARS: Final = 200
-# Dates from metadata, JSON-LD and the URL only: a full-text search picks up
-# any date the article mentions ("el 12 de agosto de 2019...").
 _XML_DECLARATION = re.compile(r"\A\s*<\?xml[^>]*\?>")
 # Body containers trafilatura's cleaning deletes anyway (see drop_boilerplate_containers).
 _BOILERPLATE_CONTAINERS: Final = etree.XPath(
     "|".join(f"//body//{tag}" for tag in ("nav", "menu", "aside", "footer", "figure", "picture"))
 )
+# Dates from metadata, JSON-LD and the URL only: a full-text search picks up
+# any date the article mentions ("el 12 de agosto de 2019...").
 _DATE_PARAMS: Final = {
     "extensive_search": False,
     "original_date": True,

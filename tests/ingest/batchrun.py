@@ -9,13 +9,14 @@ import json
 import sys
 from datetime import UTC, datetime, timedelta
 
+from bench.harness import MemoryClient
 from pipeline.config import DEFAULTS_DIR, load_config
 from pipeline.ingest.cycle import CycleReport, Ingestor
 from pipeline.parse import ParserPool
 from pipeline.store import Store
 from pipeline.types import FeedItem
 from tests.curate.factory import queue_items
-from tests.ingest.test_assembled_in_pool import Pages, slow_head_pool
+from tests.ingest.test_assembled_in_pool import slow_head_pool
 from tests.ingest.test_streaming import _page
 
 NOW = datetime(2021, 8, 20, 12, 0, tzinfo=UTC)
@@ -38,7 +39,7 @@ def main() -> None:
         queue_items(store, [FeedItem(url=u, title=f"t{i}") for i, u in enumerate(bodies)], NOW)
     report = CycleReport()
     with slow_head_pool(config) as pool, ParserPool(1) as parser:
-        ing = Ingestor(config, store, Pages(bodies), extractor=pool, parser=parser,  # type: ignore[arg-type]
+        ing = Ingestor(config, store, MemoryClient(bodies), extractor=pool, parser=parser,  # type: ignore[arg-type]
                        clock=lambda: NOW)  # fmt: skip
         ing.process_entries(report, store.queued_entries(NOW + timedelta(days=1), 100))
     store.close()

@@ -11,7 +11,7 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -22,19 +22,19 @@ import pytest
 import yaml
 from sqlalchemy import text
 
+from bench.harness import MemoryClient
 from pipeline import isolation
 from pipeline.article.assemble import PageOutcome, assemble
 from pipeline.article.identity import sha256
 from pipeline.config import DEFAULTS_DIR, Config, load_config
 from pipeline.demo import CORPUS_DIR
 from pipeline.extract import ExtractorPool, extract_page, extract_task
-from pipeline.fetch import FetchRequest
 from pipeline.ingest import pages
 from pipeline.ingest.articles import assemble_context
 from pipeline.ingest.cycle import CycleReport, Ingestor
 from pipeline.parse import ParserPool
 from pipeline.store import Store
-from pipeline.types import ArticleRecord, EntryRow, ExtractedPage, FeedItem, FetchResult
+from pipeline.types import ArticleRecord, EntryRow, ExtractedPage, FeedItem
 from tests.curate.factory import queue_items
 from tests.ingest.test_streaming import _page
 
@@ -101,20 +101,6 @@ def test_the_pool_keeps_its_processes_when_given_the_context_it_has(config: Conf
 # ---------------------------------------------------------------- through ingest
 
 
-class Pages:
-    """Serves the given pages at once, in order."""
-
-    def __init__(self, bodies: dict[str, bytes]) -> None:
-        self.bodies = bodies
-
-    def fetch_many(
-        self, requests: Iterable[FetchRequest], concurrency: int | None = None
-    ) -> Iterator[tuple[FetchRequest, FetchResult]]:
-        for request in requests:
-            body = self.bodies[request.url]
-            yield request, FetchResult(request.url, request.url, 200, {"content-type": HTML}, body)
-
-
 class BatchSpy:
     """The store, noting each batch's saved records and its size."""
 
@@ -156,7 +142,7 @@ def _process(
     spy = BatchSpy(store)
     queued = store.queued_entries(LATER, 100)
     with ParserPool(1) as parser:
-        ing = Ingestor(config, spy, Pages(bodies), extractor=pool, parser=parser,  # type: ignore[arg-type]
+        ing = Ingestor(config, spy, MemoryClient(bodies), extractor=pool, parser=parser,  # type: ignore[arg-type]
                        clock=lambda: NOW)  # fmt: skip
         report = CycleReport()
         ing.process_entries(report, queued)
