@@ -140,19 +140,20 @@ class FieldBoost(_Strict):
     body: float = Field(1.0, gt=0)
 
 
-class TopicSettings(_Strict):
-    """Topics are the item's main subjects, not every subject it mentions."""
+class SubjectSettings(_Strict):
+    """Topics and actors are the item's main subjects, not every one it mentions."""
 
-    # a topic at threshold is kept only when its score is at least this share of the
-    # strongest topic's score (0: every topic at threshold is kept)
+    # a tag at threshold is kept only when its score is at least this share of the
+    # strongest score among the tags of its kind (0: every tag at threshold is kept)
     min_share: float = Field(0.0, ge=0, le=1)
-    # at most this many topics, strongest first (0: no limit)
+    # at most this many tags of the kind, strongest first (0: no limit)
     max: int = Field(0, ge=0)
 
 
 class RuleSettings(_Strict):
     field_boost: FieldBoost = FieldBoost()
-    topics: TopicSettings = TopicSettings()
+    topics: SubjectSettings = SubjectSettings()
+    actors: SubjectSettings = SubjectSettings()
     max_hits_per_term: int = Field(3, ge=1)  # repeated mentions of one term stop adding
     snippet_chars: int = Field(80, ge=20, le=80)
 

@@ -109,8 +109,8 @@ class CompiledRules:
     boosts: tuple[float, float, float] = (3.0, 2.0, 1.0)  # title, lead, body
     max_hits: int = 3
     snippet_chars: int = 80
-    topic_min_share: float = 0.0
-    topic_max: int = 0
+    # per kind ("topic", "actor"): (min_share, max) of the main-subject rule
+    main_subjects: dict[str, tuple[float, int]] = field(default_factory=dict)
     section_overrides: tuple[tuple[str, str, float], ...] = ()
     actor_sections: dict[str, tuple[str, float]] = field(default_factory=dict)
 
@@ -254,8 +254,13 @@ def compile_rules(rules: RulesFile) -> CompiledRules:
         boosts=(boost.title, boost.lead, boost.body),
         max_hits=rules.settings.max_hits_per_term,
         snippet_chars=rules.settings.snippet_chars,
-        topic_min_share=rules.settings.topics.min_share,
-        topic_max=rules.settings.topics.max,
+        main_subjects={
+            kind: (subject.min_share, subject.max)
+            for kind, subject in (
+                ("actor", rules.settings.actors),
+                ("topic", rules.settings.topics),
+            )
+        },
         section_overrides=tuple((o.section, o.tag, o.min_score) for o in rules.sections.overrides),
         actor_sections={n: (a.section, a.weight) for n, a in rules.sections.actors.items()},
     )

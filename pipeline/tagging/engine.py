@@ -307,11 +307,11 @@ def _cannot_fire(rules: CompiledRules, item: Item, tag: CompiledTag, sinks: list
     return total < tag.threshold
 
 
-def _main_topics(rules: CompiledRules, item: Item, traces: list[TagTrace]) -> None:
-    """Keep the topics that are main subjects: a share of the strongest, at most N."""
-    share, most = rules.topic_min_share, rules.topic_max
+def _main_subjects(rules: CompiledRules, item: Item, traces: list[TagTrace], kind: str) -> None:
+    """Keep the tags of ``kind`` that are main subjects: a share of the strongest, at most N."""
+    share, most = rules.main_subjects.get(kind, (0.0, 0))
     fired = sorted(
-        (t for t in traces if t.fired and t.tag.kind == "topic"),
+        (t for t in traces if t.fired and t.tag.kind == kind),
         key=lambda t: (-t.score, t.tag.name),
     )
     if not fired or (share <= 0 and (most <= 0 or len(fired) <= most)):
@@ -320,18 +320,18 @@ def _main_topics(rules: CompiledRules, item: Item, traces: list[TagTrace]) -> No
     for rank, t in enumerate(fired):
         floor = round(share * best.score, 2)
         if t is best:
-            t.kept = "strongest topic"
+            t.kept = f"strongest {kind}"
         elif t.score < floor:
             t.blocked = (
                 f"not a main subject: {t.score:g} < {share:g} x {best.score:g} ({best.tag.name})"
             )
         elif most and rank >= most:
-            t.blocked = f"not a main subject: beyond the {most} strongest topics"
+            t.blocked = f"not a main subject: beyond the {most} strongest {kind}s"
         else:
             t.kept = f"main subject: {t.score:g} >= {share:g} x {best.score:g} ({best.tag.name})"
         if t.blocked:
             t.fired = False
-            item.fired.discard(("topic", t.tag.name))
+            item.fired.discard((kind, t.tag.name))
 
 
 def assess(item: TagInput, rules: CompiledRules, *, full: bool = True) -> Evaluation:
@@ -355,7 +355,8 @@ def assess(item: TagInput, rules: CompiledRules, *, full: bool = True) -> Evalua
         if trace.fired:
             scanned.fired.add((tag.kind, tag.name))
         traces.append(trace)
-    _main_topics(rules, scanned, traces)
+    for kind in ("actor", "topic"):
+        _main_subjects(rules, scanned, traces, kind)
     frozen = tuple(traces)
     scores = {(t.tag.kind, t.tag.name): t.score for t in frozen}
     relevant = bool(rules.relevance(Outcome(scanned.fired, scores)))

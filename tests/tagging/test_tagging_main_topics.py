@@ -52,3 +52,31 @@ def test_explain_says_why_a_topic_was_dropped_or_kept() -> None:
     text = "\n".join(explain_lines(ev, all_tags=True))
     assert "topic diplomatic" in text and "strongest topic" in text
     assert "topic energy: 1.5 / 1.5 (blocked): not a main subject: 1.5 < 0.3 x" in text
+
+
+ACTORS: dict[str, Any] = {
+    "russia": {"kind": "actor", "threshold": 4, "terms": [{"t": ["Rusia", "Lavrov"], "w": 2}]},
+    "venezuela": {
+        "kind": "actor",
+        "threshold": 4,
+        "terms": [{"t": ["Venezuela"], "w": 2}, {"t": ["Maduro"], "w": 2}],
+    },
+}
+PASSING = "Maduro y Venezuela; Maduro en Venezuela; Maduro. Rusia, según Lavrov."
+
+
+def test_an_actor_named_in_passing_is_dropped_when_actors_have_a_share() -> None:
+    shared = make_rules(ACTORS, settings={"actors": {"min_share": 0.3}})
+    result = run(shared, title="Venezuela", body=PASSING, language="es")
+    assert [a.name for a in result.actors] == ["venezuela"]
+    text = "\n".join(
+        explain_lines(
+            assess(TagInput(title="Venezuela", body=PASSING, language="es"), shared), all_tags=True
+        )
+    )
+    assert "actor russia: 4 / 4 (blocked): not a main subject: 4 < 0.3 x 16 (venezuela)" in text
+
+
+def test_without_an_actor_share_every_actor_at_threshold_is_kept() -> None:
+    result = run(make_rules(ACTORS), title="Venezuela", body=PASSING, language="es")
+    assert {a.name for a in result.actors} == {"venezuela", "russia"}
