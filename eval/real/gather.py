@@ -14,23 +14,26 @@ import argparse
 import json
 import re
 import sys
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from pipeline.config import read_yaml
+from pipeline.tagging.fold import fold
 
 HERE = Path(__file__).resolve().parent
 _SENTENCE_END = re.compile(r'(?<=[a-z\u00e0-\u00ff0-9"”»)])\. ')
 _ID_TOKEN = re.compile(r"[A-Za-z]{0,2}\d+")
+_WORD = re.compile(r"[^\W_]+")
 
 
 def slug_title(url: str) -> str:
     """The last path segment with at least two words: hyphens/underscores to spaces,
     file extension, leading numbers and trailing id tokens (``n1527118``) removed."""
     for raw in reversed([unquote(s) for s in urlsplit(url).path.split("/") if s]):
-        segment = re.sub(r"\.(html?|shtml|php|aspx?)$", "", raw)
+        segment = re.sub(r"\.(g?html?|shtml|php|aspx?)$", "", raw)
         words = [w for w in re.split(r"[-_+]+", segment) if w]
         while words and words[0].isdigit():
             words.pop(0)
@@ -41,10 +44,27 @@ def slug_title(url: str) -> str:
     raise ValueError(f"no slug with words in {url}: give the item a title hint")
 
 
+def restore_forms(title: str, text: str) -> str:
+    """Each word of a slug-made title as the text writes it, case and accents: a slug is
+    lower-case ASCII (``china-y-honduras-establecen``), a headline is not, and the tagger
+    reads some names case-sensitively (China, Cuba, MAS). The text's most frequent form of
+    the word wins; a word the text does not have stays as it is."""
+    forms: dict[str, Counter[str]] = defaultdict(Counter)
+    for word in _WORD.findall(text):
+        forms[fold(word)][word] += 1
+
+    def written(match: re.Match[str]) -> str:
+        seen = forms.get(fold(match.group(0)))
+        return seen.most_common(1)[0][0] if seen else match.group(0)
+
+    return _WORD.sub(written, title)
+
+
 def make_title(url: str, text: str, hint: str = "slug") -> str:
-    """``slug``, ``line N`` (the Nth non-empty line) or ``sentence N`` (its first sentence)."""
+    """``slug`` (its words as the text writes them), ``line N`` (the Nth non-empty line)
+    or ``sentence N`` (its first sentence)."""
     if hint == "slug":
-        return slug_title(url)
+        return restore_forms(slug_title(url), text)
     kind, _, number = hint.partition(" ")
     line = [ln.strip() for ln in text.splitlines() if ln.strip()][int(number) - 1]
     if kind == "line":

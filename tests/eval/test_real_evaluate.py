@@ -146,3 +146,12 @@ def test_title_rules() -> None:
     ) == ("Brasil autorizó dos buques")
     with pytest.raises(ValueError):
         slug_title("https://a.example/?p=196983")
+
+
+def test_a_slug_title_takes_case_and_accents_from_the_text() -> None:
+    text = "China y Honduras establecieron relaciones diplomáticas. La China de hoy; en china."
+    title = make_title("https://a.example/china-y-honduras-relaciones-diplomaticas", text)
+    assert title == "China y Honduras relaciones diplomáticas"
+    assert make_title("https://a.example/fragata-en-la-habana", "Sin esas palabras.") == (
+        "fragata en la habana"
+    )
