@@ -81,8 +81,7 @@ def measure(
         store = Store(config.settings.database_url)
         store.upgrade()
         clock = SimClock(START + ROLLING_STEP * WINDOW + timedelta(minutes=5))
-        with ingestor(config, store, resolver=server.resolve, owner="bench-p5") as ing:
-            ing.clock = clock
+        with ingestor(config, store, resolver=server.resolve, owner="bench-p5", clock=clock) as ing:
             for cycle in range(1, checkpoints[-1] + 1):
                 server.set_tick(WINDOW + cycle)
                 with timed() as t:

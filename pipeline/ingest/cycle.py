@@ -116,9 +116,15 @@ class Ingestor:
         rng: random.Random | None = None,
     ) -> None:
         self.config, self.store, self.client = config, store, client
-        self.clock, self.owner = clock, owner
+        self._clock, self.owner = clock, owner
         self.feeds = FeedPoller(config, store, client, parser, clock, rng or random.Random())
         self.articles = ArticleProcessor(config, store, client, extractor, clock)
+
+    @property
+    def clock(self) -> Callable[[], datetime]:
+        """The cycle's clock, shared with its feed and article stages; given at
+        construction only (a later assignment would not reach the stages)."""
+        return self._clock
 
     # ------------------------------------------------------------ the cycle
     def run_once(self) -> CycleReport:

@@ -18,6 +18,8 @@ from pipeline.config import Config
 from pipeline.config.settings import Settings
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from pipeline.fetch import FetchPolicy
     from pipeline.ingest.cycle import Ingestor
     from pipeline.parse import ParserPool
@@ -63,15 +65,17 @@ def ingestor(
     *,
     resolver: Resolver | None = None,
     owner: str | None = None,
+    clock: Callable[[], datetime] | None = None,
 ) -> Iterator[Ingestor]:
     """An Ingestor with its client and process pools, closed on exit.
 
-    ``owner`` names the process on its runs and leases.
+    ``owner`` names the process on its runs and leases; ``clock`` (default: the
+    wall clock) is what the cycle reads the time from.
     """
     from pipeline.extract import ExtractorPool
     from pipeline.fetch import HttpClient
     from pipeline.ingest.articles import assemble_context
-    from pipeline.ingest.cycle import Ingestor
+    from pipeline.ingest.cycle import Ingestor, utcnow
 
     s = config.settings
     with (
@@ -84,4 +88,7 @@ def ingestor(
             context=assemble_context(config),  # the pool processes assemble articles
         ) as pool,
     ):
-        yield Ingestor(config, store, client, extractor=pool, parser=parser, owner=owner)
+        yield Ingestor(
+            config, store, client, extractor=pool, parser=parser, owner=owner,
+            clock=clock or utcnow,
+        )  # fmt: skip
