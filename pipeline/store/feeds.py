@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, or_, select, union_all, update
 from sqlalchemy.engine import Connection, RowMapping
 from sqlalchemy.sql import Select
 
@@ -14,6 +14,9 @@ from pipeline.store.base import StoreBase
 from pipeline.store.gaps import note_gap
 from pipeline.store.schema import entries, feeds
 from pipeline.types import ConfiguredFeed, EntryRow, FeedRow, FeedUpdate, NewEntry
+
+# One feed's fetch outcome for the store: (feed id, its new state, its new entries).
+FeedFetch = tuple[int, FeedUpdate, Sequence[NewEntry]]
 
 
 def mark_done(conn: Connection, entry_ids: Sequence[int], article_id: int, now: datetime) -> None:
@@ -123,11 +126,22 @@ class FeedStore(StoreBase):
         the entries: a crash between the two would otherwise make the next 304
         hide those entries forever. Returns the number of new entries.
         """
+        return self.record_feed_fetches([(feed_id, upd, new_entries)])[0]
+
+    def record_feed_fetches(self, outcomes: Sequence[FeedFetch]) -> list[int]:
+        """:meth:`record_feed_fetch` for several feeds, all in ONE transaction
+        (each feed's state still commits with its entries; a kill loses the
+        whole batch, never half a feed). Returns each feed's new entry count."""
         with self.write() as conn:
-            added = self._insert_entries(conn, feed_id, new_entries, upd.attempt_at)
-            note_gap(conn, feed_id, upd)  # coverage gaps (issue 19), before the row changes
-            conn.execute(update(feeds).where(feeds.c.id == feed_id).values(**_update_values(upd)))
-            return added
+            return [self._record_fetch(conn, *outcome) for outcome in outcomes]
+
+    def _record_fetch(
+        self, conn: Connection, feed_id: int, upd: FeedUpdate, new: Sequence[NewEntry]
+    ) -> int:
+        added = self._insert_entries(conn, feed_id, new, upd.attempt_at)
+        note_gap(conn, feed_id, upd)  # coverage gaps (issue 19), before the row changes
+        conn.execute(update(feeds).where(feeds.c.id == feed_id).values(**_update_values(upd)))
+        return added
 
     def _insert_entries(
         self, conn: Connection, feed_id: int, new: Sequence[NewEntry], now: datetime
@@ -241,14 +255,33 @@ class FeedStore(StoreBase):
             return {int(fid): int(n) for fid, n in conn.execute(q)}
 
     def entry_times(self, feed_id: int, limit: int = 50) -> list[datetime]:
-        q = (
-            select(func.coalesce(entries.c.published, entries.c.discovered_at))
-            .where(entries.c.feed_id == feed_id)
-            .order_by(entries.c.id.desc())
-            .limit(limit)
-        )
+        return self.entry_times_of([feed_id], limit).get(feed_id, [])
+
+    def entry_times_of(self, feed_ids: Sequence[int], limit: int = 50) -> dict[int, list[datetime]]:
+        """Per feed, the dates (published, else discovered) of its newest
+        ``limit`` entries (in no set order), for the adaptive interval: one query
+        for a batch of feeds, each feed's part an index lookup of its own
+        entries (a UNION ALL of limited selects, not a window over all entries)."""
+        ids = list(dict.fromkeys(feed_ids))
+        if not ids:
+            return {}
+        parts = [_newest_entry_times(fid, limit) for fid in ids]
+        q = parts[0] if len(parts) == 1 else union_all(*(select(p.subquery()) for p in parts))
+        found: dict[int, list[datetime]] = {fid: [] for fid in ids}
         with self.read() as conn:
-            return [t for (t,) in conn.execute(q) if t is not None]
+            for fid, t in conn.execute(q):
+                if t is not None:
+                    found[int(fid)].append(t)
+        return found
+
+
+def _newest_entry_times(feed_id: int, limit: int) -> Select[Any]:
+    return (
+        select(entries.c.feed_id, func.coalesce(entries.c.published, entries.c.discovered_at))
+        .where(entries.c.feed_id == feed_id)
+        .order_by(entries.c.id.desc())
+        .limit(limit)
+    )
 
 
 def _configured_values(feed: ConfiguredFeed) -> dict[str, Any]:
