@@ -19,16 +19,15 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from pipeline.article.identity import entry_keys
 from pipeline.config import Config
 from pipeline.config.feeds_schema import FeedSpec
 from pipeline.crashpoints import crashpoint
 from pipeline.fetch import FetchRequest, HttpClient
 from pipeline.ingest.ports import IngestStore
 from pipeline.ingest.report import CycleReport
-from pipeline.parse import ParserPool, PendingParse
+from pipeline.parse import KeyedFeed, ParserPool, PendingParse
 from pipeline.sources import health
-from pipeline.types import ConfiguredFeed, FeedRow, FeedUpdate, FetchResult, NewEntry, ParsedFeed
+from pipeline.types import ConfiguredFeed, FeedRow, FeedUpdate, FetchResult, NewEntry
 
 logger = logging.getLogger(__name__)
 
@@ -145,7 +144,7 @@ class FeedPoller:
         if result.not_modified or feed.body_hash == body_hash:
             return _Polled(feed, result, now, arrived, body_hash)
         job = self.parser.submit(result.body or b"", result.headers, result.final_url,
-                                 max_items=self._max_items(feed), now=now)  # fmt: skip
+                                 max_items=self._max_items(feed), now=now, keyed=True)  # fmt: skip
         return _Polled(feed, result, now, arrived, body_hash, job)
 
     def _store(self, batch: Sequence[_Polled], report: CycleReport) -> None:
@@ -174,8 +173,8 @@ class FeedPoller:
             report.feeds_unchanged += 1
             body_hash = feed.body_hash or polled.body_hash
             return self._succeeded(feed, result, body_hash, now, times), []
-        parsed = polled.job.result()
-        return self.parsed(feed, result, polled.body_hash, parsed, report, now, times)
+        keyed = polled.job.keyed()
+        return self.parsed(feed, result, polled.body_hash, keyed, report, now, times)
 
     def _request(self, feed: FeedRow) -> FetchRequest:
         spec = self.specs.get(feed.key)
@@ -194,18 +193,18 @@ class FeedPoller:
         feed: FeedRow,
         result: FetchResult,
         body_hash: str,
-        parsed: ParsedFeed,
+        keyed: KeyedFeed,
         report: CycleReport,
         now: datetime,
         times: Mapping[int, list[datetime]],
     ) -> tuple[FeedUpdate, list[NewEntry]]:
         """The feed's new state and its entries once its body is parsed."""
+        parsed = keyed.parsed
         if parsed.error_code:
             return self._failed(
                 feed, parsed.error_code, parsed.error_message, result, report, now
             ), []
-        new, dupes = entry_keys(parsed.items)
-        for skip in (*parsed.skipped, *dupes):
+        for skip in (*parsed.skipped, *keyed.duplicates):
             report.skipped[skip.reason] += 1
         report.feeds_ok += 1
         update = self._succeeded(feed, result, body_hash, now, times)
@@ -213,7 +212,7 @@ class FeedPoller:
         if partial:  # the well-formed prefix is kept; the operator sees why
             report.skipped["partial"] += 1
             update = replace(update, error=f"partial: {partial}"[: health.MAX_ERROR_CHARS])
-        return update, new
+        return update, list(keyed.new)
 
     def _failed(
         self,
