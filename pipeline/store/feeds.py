@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, union_all, update
+from sqlalchemy import and_, bindparam, func, or_, select, union_all, update
 from sqlalchemy.engine import Connection, RowMapping
 from sqlalchemy.sql import Select
 
 from pipeline.store.base import StoreBase
-from pipeline.store.gaps import note_gap
+from pipeline.store.gaps import note_gaps
 from pipeline.store.schema import entries, feeds
 from pipeline.types import ConfiguredFeed, EntryRow, FeedRow, FeedUpdate, NewEntry
 
@@ -133,32 +134,49 @@ class FeedStore(StoreBase):
         (each feed's state still commits with its entries; a kill loses the
         whole batch, never half a feed). Returns each feed's new entry count."""
         with self.write() as conn:
-            return [self._record_fetch(conn, *outcome) for outcome in outcomes]
+            if len({feed_id for feed_id, _, _ in outcomes}) == len(outcomes):
+                return self._record_fetches(conn, outcomes)
+            # A feed twice: the second must see the first's entries, so one by one.
+            return [self._record_fetches(conn, [outcome])[0] for outcome in outcomes]
 
-    def _record_fetch(
-        self, conn: Connection, feed_id: int, upd: FeedUpdate, new: Sequence[NewEntry]
-    ) -> int:
-        added = self._insert_entries(conn, feed_id, new, upd.attempt_at)
-        note_gap(conn, feed_id, upd)  # coverage gaps (issue 19), before the row changes
-        conn.execute(update(feeds).where(feeds.c.id == feed_id).values(**_update_values(upd)))
-        return added
+    def _record_fetches(self, conn: Connection, outcomes: Sequence[FeedFetch]) -> list[int]:
+        """Distinct feeds' outcomes: their entries, gaps and new states, a few
+        statements for the lot."""
+        added = self._insert_batch_entries(
+            conn, [(feed_id, upd.attempt_at, new) for feed_id, upd, new in outcomes]
+        )
+        updates = [(feed_id, upd) for feed_id, upd, _ in outcomes]
+        note_gaps(conn, updates)  # coverage gaps (issue 19), before the rows change
+        _update_feeds(conn, updates)
+        return [added[feed_id] for feed_id, _, _ in outcomes]
 
     def _insert_entries(
         self, conn: Connection, feed_id: int, new: Sequence[NewEntry], now: datetime
     ) -> int:
+        return self._insert_batch_entries(conn, [(feed_id, now, new)])[feed_id]
+
+    def _insert_batch_entries(
+        self, conn: Connection, batches: Sequence[tuple[int, datetime, Sequence[NewEntry]]]
+    ) -> Counter[int]:
+        """New entries of distinct feeds, ``(feed id, discovered at, entries)``;
+        how many each feed gained. One lookup, one insert."""
+        added: Counter[int] = Counter()
+        new = [(feed_id, now, e) for feed_id, now, entries_ in batches for e in entries_]
         if not new:
-            return 0
+            return added
         # A secondary within-feed key: a feed that mints a new GUID on every
         # fetch must not add an entry per fetch for a link it already listed.
-        known = select(entries.c.url_key).where(
-            entries.c.feed_id == feed_id, entries.c.url_key.in_({e.url_key for e in new})
+        known = select(entries.c.feed_id, entries.c.url_key).where(
+            entries.c.url_key.in_({e.url_key for _, _, e in new}),
+            entries.c.feed_id.in_({feed_id for feed_id, _, _ in new}),
         )
-        seen = set(conn.execute(known).scalars())
-        rows = [_entry_values(feed_id, e, now) for e in new if e.url_key not in seen]
-        if not rows:
-            return 0
-        stmt = self.insert_ignore(entries).returning(entries.c.id)
-        return len(conn.execute(stmt, rows).all())
+        seen = {(feed_id, key) for feed_id, key in conn.execute(known)}
+        rows = [_entry_values(feed_id, e, now) for feed_id, now, e in new
+                if (feed_id, e.url_key) not in seen]  # fmt: skip
+        if rows:
+            stmt = self.insert_ignore(entries).returning(entries.c.feed_id)
+            added.update(feed_id for (feed_id,) in conn.execute(stmt, rows))
+        return added
 
     # ------------------------------------------------------------ entries (work queue)
     def queued_entries(self, now: datetime, limit: int) -> list[EntryRow]:
@@ -296,6 +314,18 @@ def _configured_values(feed: ConfiguredFeed) -> dict[str, Any]:
     if feed.interval_s:
         values |= {"interval_s": feed.interval_s, "interval_override": True}
     return values
+
+
+def _update_feeds(conn: Connection, updates: Sequence[tuple[int, FeedUpdate]]) -> None:
+    """Each feed's new fetch state: one statement per set of columns, run for many."""
+    by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for feed_id, upd in updates:
+        values = _update_values(upd)
+        params = {"feed": feed_id, **{f"new_{k}": v for k, v in values.items()}}
+        by_columns.setdefault(tuple(values), []).append(params)
+    for columns, params_list in by_columns.items():
+        new = {c: bindparam(f"new_{c}", type_=feeds.c[c].type) for c in columns}
+        conn.execute(update(feeds).where(feeds.c.id == bindparam("feed")).values(new), params_list)
 
 
 def _update_values(upd: FeedUpdate) -> dict[str, Any]:

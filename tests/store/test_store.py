@@ -128,6 +128,22 @@ def test_several_feeds_are_recorded_in_one_transaction(store: Store) -> None:
     assert {f.etag for f in store.feeds()} == {'"a"', '"v1"'}
 
 
+def test_a_batch_skips_a_link_only_the_feed_that_listed_it_knows(store: Store) -> None:
+    first, second = _feeds(store, 2)
+    store.record_feed_fetch(first, _ok_update(), entry_keys(_items(1))[0])
+    # The same link under a new GUID: old news for the first feed, new for the second.
+    minted = entry_keys([FeedItem(url="http://actualidad.rt.com/a/0", guid="new-guid")])[0]
+    assert store.record_feed_fetches(
+        [(first, _ok_update(), minted), (second, _ok_update(), minted)]
+    ) == [0, 1]
+    # One feed twice in a batch: the second sees the first's entries.
+    again = entry_keys([FeedItem(url="http://actualidad.rt.com/a/9", guid=g) for g in "xy"])[0]
+    assert store.record_feed_fetches(
+        [(second, _ok_update(), again[:1]), (second, _ok_update(), again[1:])]
+    ) == [1, 0]
+    assert store.queue_depth() == 3
+
+
 def test_entry_times_of_several_feeds_are_each_feeds_newest(store: Store) -> None:
     ids = _feeds(store, 3)
     for n, feed_id in enumerate(ids[:2]):
