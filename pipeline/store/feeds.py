@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
@@ -9,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import and_, bindparam, func, or_, select, union_all, update
 from sqlalchemy.engine import Connection, RowMapping
-from sqlalchemy.sql import Select
+from sqlalchemy.sql import CompoundSelect, Select
 
 from pipeline.store.base import StoreBase
 from pipeline.store.gaps import note_gaps
@@ -283,23 +284,29 @@ class FeedStore(StoreBase):
         ids = list(dict.fromkeys(feed_ids))
         if not ids:
             return {}
-        parts = [_newest_entry_times(fid, limit) for fid in ids]
-        q = parts[0] if len(parts) == 1 else union_all(*(select(p.subquery()) for p in parts))
         found: dict[int, list[datetime]] = {fid: [] for fid in ids}
+        params = {f"feed_{n}": fid for n, fid in enumerate(ids)}
         with self.read() as conn:
-            for fid, t in conn.execute(q):
+            for fid, t in conn.execute(_entry_times_query(len(ids), limit), params):
                 if t is not None:
                     found[int(fid)].append(t)
         return found
 
 
-def _newest_entry_times(feed_id: int, limit: int) -> Select[Any]:
-    return (
+@functools.lru_cache(maxsize=64)
+def _entry_times_query(count: int, limit: int) -> Select[Any] | CompoundSelect:
+    """The newest ``limit`` entry times of ``count`` feeds (bound as ``feed_0``...),
+    built once per size: building and keying 32 selects cost more than running them."""
+    parts = [
         select(entries.c.feed_id, func.coalesce(entries.c.published, entries.c.discovered_at))
-        .where(entries.c.feed_id == feed_id)
+        .where(entries.c.feed_id == bindparam(f"feed_{n}"))
         .order_by(entries.c.id.desc())
         .limit(limit)
-    )
+        for n in range(count)
+    ]
+    if count == 1:
+        return parts[0]
+    return union_all(*(select(p.subquery()) for p in parts))
 
 
 def _configured_values(feed: ConfiguredFeed) -> dict[str, Any]:
