@@ -81,6 +81,8 @@ _MAGIC: Final[tuple[tuple[bytes, int, str], ...]] = (
     (b"RIFF", 0, "riff"),  # WAV, AVI... (WebP is named above)
 )
 _TEXT_BOMS: Final = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+# C0 controls but tab, LF, VT, FF and CR (NUL included; counted apart too).
+_CONTROL_BYTES: Final = bytes(range(9)) + bytes(range(14, 32))
 
 
 def clean(s: str) -> str:
@@ -177,7 +179,7 @@ def binary_signature(body: bytes) -> str | None:
     if not head or head.startswith(_TEXT_BOMS) or _looks_utf16(head):
         return None
     nuls = head.count(0)
-    controls = sum(1 for b in head if b < 9 or 13 < b < 32) - nuls
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES)) - nuls
     return "binary" if nuls > max(1, len(head) // 32) or controls > len(head) // 10 else None
 
 
