@@ -56,5 +56,7 @@ def capped(item: FeedItem) -> tuple[FeedItem, bool]:
     summary, t2 = text.cap(item.summary, text.FIELD_CAPS["summary"])
     author, t3 = text.cap(item.author or "", text.FIELD_CAPS["author"])
     guid, t4 = text.cap(item.guid or "", text.FIELD_CAPS["url"])
+    if not (t1 or t2 or t3 or t4) and item.author != "" and item.guid != "":
+        return item, False  # as it was: the same object (a pool result pickles it once)
     new = replace(item, title=title, summary=summary, author=author or None, guid=guid or None)
     return new, t1 or t2 or t3 or t4

@@ -22,17 +22,20 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
 from pipeline import isolation
+from pipeline.article.identity import entry_keys
 from pipeline.parse import jsonfeed, sitemaps, sniff, xmlfeed
 from pipeline.parse.items import RawDocument, build_feed
-from pipeline.types import ParsedFeed
+from pipeline.types import NewEntry, ParsedFeed, Skipped
 
 __all__ = [
     "DEFAULT_MAX_ITEMS",
     "DEFAULT_PARSE_DEADLINE",
+    "KeyedFeed",
     "ParserPool",
     "PendingParse",
     "parse_feed",
@@ -138,10 +141,39 @@ def parse_task(
 FeedTask = Callable[[bytes, dict[str, str], str, int, datetime], ParsedFeed]
 
 
-class PendingParse:
-    """A feed handed to a :class:`ParserPool`; :meth:`result` waits for it."""
+@dataclass(frozen=True)
+class KeyedFeed:
+    """A parsed feed and its items' identities (:func:`pipeline.article.identity.entry_keys`):
+    the entries to store and the in-document repeats left out."""
 
-    def __init__(self, pending: isolation.Pending[ParsedFeed], base_url: str, deadline_s: float):
+    parsed: ParsedFeed
+    new: tuple[NewEntry, ...] = ()
+    duplicates: tuple[Skipped, ...] = ()
+
+    @classmethod
+    def of(cls, parsed: ParsedFeed) -> KeyedFeed:
+        new, duplicates = entry_keys(parsed.items)
+        return cls(parsed, tuple(new), tuple(duplicates))
+
+
+def keyed_task(
+    task: FeedTask, body: bytes, headers: dict[str, str], base_url: str, max_items: int,
+    now: datetime,
+) -> KeyedFeed:  # fmt: skip
+    """``task``, then the items' identities, in the pool process: canonicalising
+    every item URL is the main process's largest share of a changed poll."""
+    return KeyedFeed.of(task(body, headers, base_url, max_items, now))
+
+
+class PendingParse:
+    """A feed handed to a :class:`ParserPool`; :meth:`result` (or :meth:`keyed`) waits for it."""
+
+    def __init__(
+        self,
+        pending: isolation.Pending[ParsedFeed] | isolation.Pending[KeyedFeed],
+        base_url: str,
+        deadline_s: float,
+    ) -> None:
         self._pending, self.base_url, self._deadline_s = pending, base_url, deadline_s
 
     def done(self) -> bool:
@@ -153,6 +185,15 @@ class PendingParse:
 
     def result(self) -> ParsedFeed:
         """The parsed feed; ``parse_timeout`` or ``parse_failed`` if the pool process gave none."""
+        value = self._value()
+        return value.parsed if isinstance(value, KeyedFeed) else value
+
+    def keyed(self) -> KeyedFeed:
+        """:meth:`result` with its items' identities (computed here if the pool did not)."""
+        value = self._value()
+        return value if isinstance(value, KeyedFeed) else KeyedFeed.of(value)
+
+    def _value(self) -> ParsedFeed | KeyedFeed:
         outcome = self._pending.outcome()
         if outcome.ok and outcome.value is not None:
             return outcome.value
@@ -203,9 +244,14 @@ class ParserPool:
         *,
         max_items: int = DEFAULT_MAX_ITEMS,
         now: datetime,
+        keyed: bool = False,
     ) -> PendingParse:
-        """Start parsing one feed body; returns at once."""
+        """Start parsing one feed body; returns at once. ``keyed``: the pool
+        process also gives the items their identities (:meth:`PendingParse.keyed`)."""
         args = (body, dict(headers), base_url, max_items, now)
+        if keyed:
+            pending = self._pool.submit(keyed_task, self._task, *args)
+            return PendingParse(pending, base_url, self.deadline_s)
         return PendingParse(self._pool.submit(self._task, *args), base_url, self.deadline_s)
 
     def parse(

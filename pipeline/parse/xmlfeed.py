@@ -85,46 +85,53 @@ def _bozo_text(result: Any) -> str:
     return f"{type(exc).__name__}: {exc}"[:300]
 
 
+# FeedParserDict.get remaps legacy names (``guid``, ``description``...) and
+# falls back from ``updated`` to ``published``; no name read below is one of
+# those (the dates go through entry.get), so a plain dict lookup gives the same
+# value for a fraction of the CPU (a fifth of ours per entry, measured).
+_get = dict.get
+
+
 def _entry(entry: Any) -> RawEntry:
-    title_detail = entry.get("title_detail") or {}
+    title_detail = _get(entry, "title_detail") or {}
     summary, summary_type = _summary(entry)
     published, raw = _date(entry)
-    source = entry.get("source") or {}
+    source = _get(entry, "source") or {}
     return RawEntry(
         links=_links(entry),
-        guid=_text_or_none(entry.get("id")),
-        title=entry.get("title") or "",
-        title_is_html=title_detail.get("type") in ("text/html", "application/xhtml+xml"),
+        guid=_text_or_none(_get(entry, "id")),
+        title=_get(entry, "title") or "",
+        title_is_html=_get(title_detail, "type") in ("text/html", "application/xhtml+xml"),
         summary=summary,
         summary_is_html=summary_type != "text/plain",
         author=_author(entry),
         published=published,
         published_raw=raw,
-        source_url=_text_or_none(source.get("href")),
-        source_name=_text_or_none(source.get("title")),
-        language=title_detail.get("language") or None,
-        categories=tuple(t.get("term") or "" for t in entry.get("tags") or ()),
+        source_url=_text_or_none(_get(source, "href")),
+        source_name=_text_or_none(_get(source, "title")),
+        language=_get(title_detail, "language") or None,
+        categories=tuple(_get(t, "term") or "" for t in _get(entry, "tags") or ()),
     )
 
 
 def _links(entry: Any) -> tuple[str, ...]:
     found: list[str] = []
-    for link in entry.get("links") or ():
-        href = link.get("href")
-        if href and link.get("rel", "alternate") == "alternate":
+    for link in _get(entry, "links") or ():
+        href = _get(link, "href")
+        if href and _get(link, "rel", "alternate") == "alternate":
             found.append(href)
-    if entry.get("link"):
+    if _get(entry, "link"):
         found.insert(0, entry["link"])
     return tuple(found)
 
 
 def _summary(entry: Any) -> tuple[str, str]:
-    detail = entry.get("summary_detail") or {}
-    if entry.get("summary"):
-        return entry["summary"], detail.get("type", "text/html")
-    for content in entry.get("content") or ():
-        if content.get("value"):
-            return content["value"], content.get("type", "text/html")
+    detail = _get(entry, "summary_detail") or {}
+    if _get(entry, "summary"):
+        return entry["summary"], _get(detail, "type", "text/html")
+    for content in _get(entry, "content") or ():
+        if _get(content, "value"):
+            return content["value"], _get(content, "type", "text/html")
     return "", "text/plain"
 
 
@@ -139,7 +146,7 @@ def _date(entry: Any) -> tuple[Any, str | None]:
 
 
 def _author(entry: Any) -> str | None:
-    if entry.get("author"):
+    if _get(entry, "author"):
         return str(entry["author"])
     names = [a.get("name") for a in entry.get("authors") or () if a.get("name")]
     return ", ".join(names) or None

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import functools
+from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, union_all, update
 from sqlalchemy.engine import Connection, RowMapping
-from sqlalchemy.sql import Select
+from sqlalchemy.sql import CompoundSelect, Select
 
 from pipeline.store.base import StoreBase
-from pipeline.store.gaps import note_gap
+from pipeline.store.gaps import note_gaps
 from pipeline.store.schema import entries, feeds
 from pipeline.types import ConfiguredFeed, EntryRow, FeedRow, FeedUpdate, NewEntry
+
+# One feed's fetch outcome for the store: (feed id, its new state, its new entries).
+FeedFetch = tuple[int, FeedUpdate, Sequence[NewEntry]]
 
 
 def mark_done(conn: Connection, entry_ids: Sequence[int], article_id: int, now: datetime) -> None:
@@ -123,28 +128,56 @@ class FeedStore(StoreBase):
         the entries: a crash between the two would otherwise make the next 304
         hide those entries forever. Returns the number of new entries.
         """
+        return self.record_feed_fetches([(feed_id, upd, new_entries)])[0]
+
+    def record_feed_fetches(self, outcomes: Sequence[FeedFetch]) -> list[int]:
+        """:meth:`record_feed_fetch` for several feeds, all in ONE transaction
+        (each feed's state still commits with its entries; a kill loses the
+        whole batch, never half a feed). Returns each feed's new entry count."""
         with self.write() as conn:
-            added = self._insert_entries(conn, feed_id, new_entries, upd.attempt_at)
-            note_gap(conn, feed_id, upd)  # coverage gaps (issue 19), before the row changes
-            conn.execute(update(feeds).where(feeds.c.id == feed_id).values(**_update_values(upd)))
-            return added
+            if len({feed_id for feed_id, _, _ in outcomes}) == len(outcomes):
+                return self._record_fetches(conn, outcomes)
+            # A feed twice: the second must see the first's entries, so one by one.
+            return [self._record_fetches(conn, [outcome])[0] for outcome in outcomes]
+
+    def _record_fetches(self, conn: Connection, outcomes: Sequence[FeedFetch]) -> list[int]:
+        """Distinct feeds' outcomes: their entries, gaps and new states, a few
+        statements for the lot."""
+        added = self._insert_batch_entries(
+            conn, [(feed_id, upd.attempt_at, new) for feed_id, upd, new in outcomes]
+        )
+        updates = [(feed_id, upd) for feed_id, upd, _ in outcomes]
+        note_gaps(conn, updates)  # coverage gaps (issue 19), before the rows change
+        _update_feeds(conn, updates)
+        return [added[feed_id] for feed_id, _, _ in outcomes]
 
     def _insert_entries(
         self, conn: Connection, feed_id: int, new: Sequence[NewEntry], now: datetime
     ) -> int:
+        return self._insert_batch_entries(conn, [(feed_id, now, new)])[feed_id]
+
+    def _insert_batch_entries(
+        self, conn: Connection, batches: Sequence[tuple[int, datetime, Sequence[NewEntry]]]
+    ) -> Counter[int]:
+        """New entries of distinct feeds, ``(feed id, discovered at, entries)``;
+        how many each feed gained. One lookup, one insert."""
+        added: Counter[int] = Counter()
+        new = [(feed_id, now, e) for feed_id, now, entries_ in batches for e in entries_]
         if not new:
-            return 0
+            return added
         # A secondary within-feed key: a feed that mints a new GUID on every
         # fetch must not add an entry per fetch for a link it already listed.
-        known = select(entries.c.url_key).where(
-            entries.c.feed_id == feed_id, entries.c.url_key.in_({e.url_key for e in new})
+        known = select(entries.c.feed_id, entries.c.url_key).where(
+            entries.c.url_key.in_({e.url_key for _, _, e in new}),
+            entries.c.feed_id.in_({feed_id for feed_id, _, _ in new}),
         )
-        seen = set(conn.execute(known).scalars())
-        rows = [_entry_values(feed_id, e, now) for e in new if e.url_key not in seen]
-        if not rows:
-            return 0
-        stmt = self.insert_ignore(entries).returning(entries.c.id)
-        return len(conn.execute(stmt, rows).all())
+        seen = {(feed_id, key) for feed_id, key in conn.execute(known)}
+        rows = [_entry_values(feed_id, e, now) for feed_id, now, e in new
+                if (feed_id, e.url_key) not in seen]  # fmt: skip
+        if rows:
+            stmt = self.insert_ignore(entries).returning(entries.c.feed_id)
+            added.update(feed_id for (feed_id,) in conn.execute(stmt, rows))
+        return added
 
     # ------------------------------------------------------------ entries (work queue)
     def queued_entries(self, now: datetime, limit: int) -> list[EntryRow]:
@@ -241,14 +274,39 @@ class FeedStore(StoreBase):
             return {int(fid): int(n) for fid, n in conn.execute(q)}
 
     def entry_times(self, feed_id: int, limit: int = 50) -> list[datetime]:
-        q = (
-            select(func.coalesce(entries.c.published, entries.c.discovered_at))
-            .where(entries.c.feed_id == feed_id)
-            .order_by(entries.c.id.desc())
-            .limit(limit)
-        )
+        return self.entry_times_of([feed_id], limit).get(feed_id, [])
+
+    def entry_times_of(self, feed_ids: Sequence[int], limit: int = 50) -> dict[int, list[datetime]]:
+        """Per feed, the dates (published, else discovered) of its newest
+        ``limit`` entries (in no set order), for the adaptive interval: one query
+        for a batch of feeds, each feed's part an index lookup of its own
+        entries (a UNION ALL of limited selects, not a window over all entries)."""
+        ids = list(dict.fromkeys(feed_ids))
+        if not ids:
+            return {}
+        found: dict[int, list[datetime]] = {fid: [] for fid in ids}
+        params = {f"feed_{n}": fid for n, fid in enumerate(ids)}
         with self.read() as conn:
-            return [t for (t,) in conn.execute(q) if t is not None]
+            for fid, t in conn.execute(_entry_times_query(len(ids), limit), params):
+                if t is not None:
+                    found[int(fid)].append(t)
+        return found
+
+
+@functools.lru_cache(maxsize=64)
+def _entry_times_query(count: int, limit: int) -> Select[Any] | CompoundSelect:
+    """The newest ``limit`` entry times of ``count`` feeds (bound as ``feed_0``...),
+    built once per size: building and keying 32 selects cost more than running them."""
+    parts = [
+        select(entries.c.feed_id, func.coalesce(entries.c.published, entries.c.discovered_at))
+        .where(entries.c.feed_id == bindparam(f"feed_{n}"))
+        .order_by(entries.c.id.desc())
+        .limit(limit)
+        for n in range(count)
+    ]
+    if count == 1:
+        return parts[0]
+    return union_all(*(select(p.subquery()) for p in parts))
 
 
 def _configured_values(feed: ConfiguredFeed) -> dict[str, Any]:
@@ -263,6 +321,18 @@ def _configured_values(feed: ConfiguredFeed) -> dict[str, Any]:
     if feed.interval_s:
         values |= {"interval_s": feed.interval_s, "interval_override": True}
     return values
+
+
+def _update_feeds(conn: Connection, updates: Sequence[tuple[int, FeedUpdate]]) -> None:
+    """Each feed's new fetch state: one statement per set of columns, run for many."""
+    by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for feed_id, upd in updates:
+        values = _update_values(upd)
+        params = {"feed": feed_id, **{f"new_{k}": v for k, v in values.items()}}
+        by_columns.setdefault(tuple(values), []).append(params)
+    for columns, params_list in by_columns.items():
+        new = {c: bindparam(f"new_{c}", type_=feeds.c[c].type) for c in columns}
+        conn.execute(update(feeds).where(feeds.c.id == bindparam("feed")).values(new), params_list)
 
 
 def _update_values(upd: FeedUpdate) -> dict[str, Any]:

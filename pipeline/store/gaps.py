@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -16,26 +17,27 @@ from pipeline.store.schema import feed_gaps, feeds
 from pipeline.types import FeedUpdate
 
 
-def note_gap(conn: Connection, feed_id: int, upd: FeedUpdate) -> None:
-    """Inside a feed's fetch transaction, before its row is updated: record the
-    gap this success ends, if any."""
-    if upd.success_at is None:
+def note_gaps(conn: Connection, updates: Sequence[tuple[int, FeedUpdate]]) -> None:
+    """Inside the fetch transaction of distinct feeds, before their rows are
+    updated: record the gap each success ends, if any (one read of the rows)."""
+    ended = {feed_id: upd.success_at for feed_id, upd in updates if upd.success_at is not None}
+    if not ended:
         return
-    prev = conn.execute(
-        select(feeds.c.last_success, feeds.c.consecutive_failures, feeds.c.interval_s).where(
-            feeds.c.id == feed_id
-        )
-    ).first()
-    if prev is None:
-        return
-    gap = closed_gap(prev.last_success, prev.consecutive_failures or 0, upd.success_at,
-                     prev.interval_s or 3600)  # fmt: skip
-    if gap is not None:
-        conn.execute(
-            feed_gaps.insert().values(
-                feed_id=feed_id, start=gap.start, end=gap.end, reason=gap.reason
-            )
-        )
+    q = select(feeds.c.id, feeds.c.last_success, feeds.c.consecutive_failures,
+               feeds.c.interval_s).where(feeds.c.id.in_(list(ended)))  # fmt: skip
+    rows = {row.id: row for row in conn.execute(q)}
+    found = []
+    for feed_id, success_at in ended.items():
+        prev = rows.get(feed_id)
+        if prev is None:
+            continue
+        gap = closed_gap(prev.last_success, prev.consecutive_failures or 0, success_at,
+                         prev.interval_s or 3600)  # fmt: skip
+        if gap is not None:
+            found.append({"feed_id": feed_id, "start": gap.start, "end": gap.end,
+                          "reason": gap.reason})  # fmt: skip
+    if found:
+        conn.execute(feed_gaps.insert(), found)
 
 
 class GapStore(StoreBase):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -65,6 +67,41 @@ def test_strip_html_gives_plain_text_once_decoded() -> None:
     assert text.strip_html("&lt;script&gt;x&lt;/script&gt;") == "<script>x</script>"
     assert text.strip_html("no markup") == "no markup"
     assert text.strip_html("") == ""
+
+
+# Plain paragraphs are read without lxml's tree; "<p >" is the same markup to
+# the tree but not to that shortcut, so it says what the tree would give.
+_PARAGRAPH_TEXT = st.lists(
+    st.sampled_from(["a", "Ñandú", " ", "  ", "\t", "\n", "\r", "\u00a0", "\u2028", "&amp;",
+                     "&lt;", "&quot;", "&#x27;", "&#39;", "&#128;", "&#1;", "&#xD800;", "&#xFFFE;",
+                     "&apos;", "&copy;", "&", "<b>", ">", ";", "#"]),
+    max_size=12,
+).map("".join)  # fmt: skip
+
+
+@given(st.lists(st.tuples(_PARAGRAPH_TEXT, st.sampled_from(["", " ", "\n", "\r\n"])), min_size=1))
+def test_plain_paragraphs_read_as_the_tree_reads_them(paragraphs: list[tuple[str, str]]) -> None:
+    html = "".join(f"<p>{body}</p>{gap}" for body, gap in paragraphs)
+
+    def read(fragment: str) -> str:
+        try:
+            return text.strip_html(fragment)
+        except ValueError as exc:  # lxml refuses some decoded controls in a tail
+            return f"ValueError: {exc}"
+
+    assert read(html) == read(html.replace("<p>", "<p >"))
+
+
+@given(st.text(alphabet=" \t\r\f\v\u00a0\n\u2028ab", max_size=30))
+def test_normalize_space_collapses_every_run_of_spaces(value: str) -> None:
+    # The plain definition (every run, a lone space included, becomes one space).
+    lines = (re.sub(r"[ \t\r\f\v\u00a0]+", " ", line).strip() for line in value.split("\n"))
+    assert text.normalize_space(value) == re.sub(r"\n\s*\n+", "\n", "\n".join(lines)).strip()
+
+
+def test_a_paragraph_summary_keeps_its_breaks_and_entities() -> None:
+    html = "<p>Iran&#x27;s  plan &amp; Co</p>\n<p>Second&#160;one</p>"
+    assert text.strip_html(html) == "Iran's plan & Co\nSecond one"
 
 
 @pytest.mark.parametrize(

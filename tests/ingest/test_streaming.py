@@ -15,6 +15,7 @@ from pipeline import isolation
 from pipeline.config import DEFAULTS_DIR, load_config
 from pipeline.extract import ExtractorPool
 from pipeline.fetch import FetchRequest
+from pipeline.ingest import feeds
 from pipeline.ingest.cycle import CycleReport, Ingestor
 from pipeline.parse import ParserPool, parse_task
 from pipeline.store import Store
@@ -119,3 +120,42 @@ def test_feed_bodies_are_parsed_side_by_side(store: Store, config) -> None:  # t
     assert (report.feeds_ok, report.entries_new) == (4, 4)
     # Four parses of 0.8 s each, two processes: about 1.6 s side by side, 3.2 s one by one.
     assert elapsed < 2.8
+
+
+class SlowFeeds:
+    """Feeds that arrive one by one; notes how many feeds were stored as each arrives."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.stored_at_fetch: list[int] = []
+
+    def fetch_many(
+        self, requests: Iterable[FetchRequest], concurrency: int | None = None
+    ) -> Iterator[tuple[FetchRequest, FetchResult]]:
+        for i, request in enumerate(requests):
+            time.sleep(0.03)  # the network
+            self.stored_at_fetch.append(sum(f.last_success is not None for f in self.store.feeds()))
+            body = RSS.format(i=i).encode()
+            headers = {"content-type": "application/rss+xml"}
+            yield request, FetchResult(request.url, request.url, 200, headers, body)
+
+
+def test_a_slow_poll_commits_its_feeds_as_it_goes(
+    store: Store, config, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(feeds, "FEED_BATCH_WAIT_S", 0.1)  # a batch waits at most 0.1 s
+    store.sync_feeds(
+        [ConfiguredFeed(key=f"f{i}", url=f"http://feeds{i}.example/rss", outlet=None,
+                        kind="rss", language="es", allow_private=False) for i in range(12)],
+        NOW,
+    )  # fmt: skip
+    client = SlowFeeds(store)
+    with ExtractorPool(1) as extractor, ParserPool(1) as parser:
+        ing = Ingestor(config, store, client, extractor=extractor, parser=parser,  # type: ignore[arg-type]
+                       clock=lambda: NOW)  # fmt: skip
+        report = CycleReport()
+        ing.poll_feeds(report, store.due_feeds(NOW))
+    assert (report.feeds_ok, report.entries_new) == (12, 12)
+    # Fewer than FEED_BATCH feeds, yet stored before the last one arrived.
+    assert 0 < client.stored_at_fetch[-1] < 12
+    assert client.stored_at_fetch == sorted(client.stored_at_fetch)

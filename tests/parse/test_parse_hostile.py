@@ -182,6 +182,27 @@ def test_a_submitted_feed_calls_back_once_parsed(parser: parse.ParserPool) -> No
     assert [i.url for i in pending.result().items] == ["https://a.example/7"]
 
 
+def test_a_keyed_parse_gives_the_identities_main_would_give(parser: parse.ParserPool) -> None:
+    # No GUIDs, and two links with one canonical URL: the second is an in-feed repeat.
+    repeat = "<item><title>again</title><link>https://www.a.example/2?utm_source=x</link></item>"
+    body = _rss(_item(1) + _item(2) + repeat)
+    here = parse.KeyedFeed.of(parse.parse_feed(body, {}, BASE, now=NOW))
+    assert [e.url for e in here.new] == ["https://a.example/1", "https://a.example/2"]
+    assert [d.reason for d in here.duplicates] == ["duplicate_in_feed"]
+    pending = parser.submit(body, {}, BASE, now=NOW, keyed=True)
+    assert pending.keyed() == here
+    assert pending.result() == here.parsed
+    # A pool that gives no keys (any task) is keyed in the caller, the same way.
+    assert parser.submit(body, {}, BASE, now=NOW).keyed() == here
+
+
+def test_a_keyed_parse_that_fails_has_no_entries() -> None:
+    with parse.ParserPool(1, deadline_s=5.0, task=isolation.exit_abruptly) as pool:
+        keyed = pool.submit(_rss(_item(1)), {}, BASE, now=NOW, keyed=True).keyed()
+    assert keyed.parsed.error_code == "parse_failed"
+    assert (keyed.new, keyed.duplicates) == ((), ())
+
+
 def test_a_crashed_parser_worker_gives_parse_failed() -> None:
     with parse.ParserPool(1, deadline_s=5.0, task=isolation.exit_abruptly) as pool:
         parsed = pool.parse(_rss(_item(1)), {}, BASE, now=NOW)

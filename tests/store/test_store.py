@@ -107,6 +107,61 @@ def test_validators_are_committed_with_the_entries(store: Store) -> None:
     assert store.due_feeds(NOW) == []  # not due until next_due
 
 
+def _feeds(store: Store, n: int) -> list[int]:
+    store.sync_feeds([replace(FEED, key=f"f{i}", url=f"{FEED.url}?f={i}") for i in range(n)], NOW)
+    return [f.id for f in store.feeds()]
+
+
+def test_several_feeds_are_recorded_in_one_transaction(store: Store) -> None:
+    first, second = _feeds(store, 2)
+    new, _ = entry_keys(_items(3))
+    broken = replace(_ok_update(), state=None)  # type: ignore[arg-type]  # NOT NULL column
+    with pytest.raises(Exception):  # noqa: B017 -- the backend's integrity error, mapped or not
+        store.record_feed_fetches([(first, _ok_update('"a"'), new), (second, broken, [])])
+    assert store.queue_depth() == 0  # the first feed's entries went with the batch
+    assert {f.etag for f in store.feeds()} == {None}
+    counts = store.record_feed_fetches(
+        [(first, _ok_update('"a"'), new), (second, _ok_update(), new)]
+    )
+    assert counts == [3, 3]
+    assert store.queue_depth() == 6
+    assert {f.etag for f in store.feeds()} == {'"a"', '"v1"'}
+
+
+def test_a_batch_skips_a_link_only_the_feed_that_listed_it_knows(store: Store) -> None:
+    first, second = _feeds(store, 2)
+    store.record_feed_fetch(first, _ok_update(), entry_keys(_items(1))[0])
+    # The same link under a new GUID: old news for the first feed, new for the second.
+    minted = entry_keys([FeedItem(url="http://actualidad.rt.com/a/0", guid="new-guid")])[0]
+    assert store.record_feed_fetches(
+        [(first, _ok_update(), minted), (second, _ok_update(), minted)]
+    ) == [0, 1]
+    # One feed twice in a batch: the second sees the first's entries.
+    again = entry_keys([FeedItem(url="http://actualidad.rt.com/a/9", guid=g) for g in "xy"])[0]
+    assert store.record_feed_fetches(
+        [(second, _ok_update(), again[:1]), (second, _ok_update(), again[1:])]
+    ) == [1, 0]
+    assert store.queue_depth() == 3
+
+
+def test_entry_times_of_several_feeds_are_each_feeds_newest(store: Store) -> None:
+    ids = _feeds(store, 3)
+    for n, feed_id in enumerate(ids[:2]):
+        items = [
+            FeedItem(url=f"http://x.test/{n}/{i}", guid=f"{n}-{i}",
+                     published=NOW - timedelta(hours=i))
+            for i in range(5)
+        ]  # fmt: skip
+        store.record_feed_fetch(feed_id, _ok_update(), entry_keys(items)[0])
+    times = store.entry_times_of([*ids, ids[0]], limit=3)
+    assert set(times) == set(ids)
+    # Entries are numbered in document order, so the newest three rows are the last three.
+    assert sorted(times[ids[0]]) == [NOW - timedelta(hours=h) for h in (4, 3, 2)]
+    assert sorted(times[ids[1]]) == sorted(times[ids[0]])
+    assert times[ids[2]] == []
+    assert store.entry_times(ids[0], limit=3) == times[ids[0]]
+
+
 def test_guids_differing_in_case_are_two_entries(store: Store) -> None:
     store.sync_feeds([FEED], NOW)
     feed = store.due_feeds(NOW)[0]
