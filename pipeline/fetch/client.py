@@ -115,9 +115,9 @@ class HttpClient:
         )
         self._checker = GuardedBackend(self._dns, self.policy.dns_timeout, self._allow)
         self._lock = threading.Lock()
-        shards = self.policy.shards
-        size = -(-self.policy.pool_size // shards)
-        self._strict = [self._make_transport(size=size) for _ in range(shards)]
+        self._strict = [
+            self._make_transport(size=self.policy.shard_size) for _ in range(self.policy.shards)
+        ]
         self._trusted: httpx.HTTPTransport | None = None  # allow_private feeds: own pool
 
     # ------------------------------------------------------------ public API

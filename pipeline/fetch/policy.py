@@ -99,6 +99,11 @@ class FetchPolicy:
         each host always in the same one (keep-alive)."""
         return -(-self.pool_size // MAX_POOL_CONNECTIONS)
 
+    @property
+    def shard_size(self) -> int:
+        """Connections of each of the :attr:`shards` pools (the total split evenly)."""
+        return -(-self.pool_size // self.shards)
+
 
 def policy_from_settings(settings: Any, allow_hosts: frozenset[str]) -> FetchPolicy:
     """Build a policy from ``pipeline.config`` fetch settings (duck-typed: any
