@@ -267,3 +267,26 @@ def test_a_batch_that_fails_midway_writes_nothing(store: Store) -> None:
         raise RuntimeError("killed between two articles")
     assert store.count_articles() == 0
     assert [e.id for e in store.queued_entries(NOW, 10)] == ids  # both still to do
+
+
+def test_the_dedup_chain_takes_the_earliest_step_that_finds_an_article(store: Store) -> None:
+    """One statement asks every step; the URL step beats a content hit, and the
+    title step keeps to its outlet and window."""
+    by_content = replace(_record("a" * 64), content_hash="h" * 64, title_key="t" * 64)
+    by_url = replace(_record("b" * 64), content_hash="other", title_key="u" * 64)
+    old_title = replace(
+        _record("c" * 64), first_seen=NOW - timedelta(days=30), title_key="old" + "t" * 61
+    )
+    content_id = store.save_article(by_content, [], NOW)
+    url_id = store.save_article(by_url, [], NOW)
+    store.save_article(old_title, [], NOW)
+    probe = replace(_record("b" * 64), content_hash="h" * 64, title_key="t" * 64)
+    assert store.find_duplicate(duplicate_probes(probe, NOW)) == url_id
+    unknown_url = replace(probe, url_key="z" * 64)
+    assert store.find_duplicate(duplicate_probes(unknown_url, NOW)) == content_id
+    title_only = replace(unknown_url, content_hash="none")
+    assert store.find_duplicate(duplicate_probes(title_only, NOW)) == content_id
+    elsewhere = replace(title_only, outlet="ve_telesur")
+    assert store.find_duplicate(duplicate_probes(elsewhere, NOW)) is None
+    stale = replace(title_only, title_key="old" + "t" * 61)
+    assert store.find_duplicate(duplicate_probes(stale, NOW)) is None
