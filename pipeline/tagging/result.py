@@ -20,13 +20,14 @@ def snippet(text: str, start: int, end: int, width: int = 80) -> str:
 
 def _match(texts: tuple[str, str, str], c: Candidate, width: int) -> Match:
     field_idx, start, end, term = c.occ
+    # Positional: made by the ten thousand (a quarter of to_result with keywords).
     return Match(
-        term=term,
-        field=FIELDS[field_idx],
-        start=start,
-        end=end,
-        snippet=snippet(texts[field_idx], start, end, width),
-        weight=round(c.contribution, 2),
+        term,
+        FIELDS[field_idx],
+        start,
+        end,
+        snippet(texts[field_idx], start, end, width),
+        round(c.contribution, 2),
     )
 
 
