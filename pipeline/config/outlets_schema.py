@@ -34,7 +34,7 @@ CapPolicy = Literal["count", "review", "exclude"]
 Confidence = Literal["high", "medium", "low"]
 MediaType = Literal[
     "newspaper", "broadcaster", "wire", "digital_native", "magazine", "investigative",
-    "analysis", "business", "factcheck", "aggregator", "government", "network",
+    "analysis", "business", "factcheck", "aggregator", "government", "network", "blog",
 ]  # fmt: skip
 
 STATE_OWNERSHIPS: frozenset[str] = frozenset(

@@ -176,3 +176,28 @@ def test_a_section_label_leading_the_text_marks_opinion() -> None:
     assert detect_opinion(NEWS_URL, "La región", page, False, "es") == (True, "body:Editorial")
     page = _page("Análise: o acordo e o petróleo\nO acordo foi assinado ontem.")
     assert detect_opinion(NEWS_URL, "O acordo", page, False, "pt") == (True, "body:Análise:")
+
+
+@pytest.mark.parametrize(
+    ("url", "opinion"),
+    [
+        ("https://prairiepundit.blogspot.com/2017/04/nicaragua-is-no-prize-for-russia.html", True),
+        ("https://someone.substack.com/p/china-in-latin-america", True),
+        ("https://www.csis.org/research/chinas-space-station-argentina", True),
+        ("https://www.thedialogue.org/press-mention/shifter-el-mercurio/", True),
+        ("https://actualidad.rt.com/actualidad/123-rusia-venezuela-acuerdo", False),
+        ("https://www.infobae.com/america/2021/08/15/rusia-venezuela-acuerdo/", False),
+    ],
+)
+def test_think_tanks_and_blog_platforms_of_the_shipped_registry_are_commentary(
+    url: str, opinion: bool
+) -> None:
+    """A think tank's analysis or a personal blog is not a media report: every item of them
+    is an opinion piece, and the stored reason names the registry."""
+    from pipeline.article.assemble import article_opinion
+    from pipeline.config import load_config
+
+    outlet = load_config().registry.lookup(url)
+    news = ExtractedPage(status="ok", text="El canciller dijo que el acuerdo se firmará.")
+    found = article_opinion(url, "Rusia y Venezuela firman un acuerdo", news, outlet, "es")
+    assert found == ((True, "outlet:commentary_only") if opinion else (False, None))
