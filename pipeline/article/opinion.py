@@ -54,6 +54,10 @@ _PREFIX_LABELS: Final = frozenset(
      "tribuna", "blogs", "analisis", "analise", "analysis", "op-ed"}
 )  # fmt: skip
 _MAX_LABEL_WORDS: Final = 4
+_SECTION_ARTICLES: Final = frozenset(
+    {"la", "las", "el", "los", "a", "as", "o", "os", "the", "our", "nuestra", "nuestras", "nossa",
+     "nossas", "su", "sua", "tu", "mi", "minha"}
+)  # fmt: skip
 OPINION_PAGE_TYPES: Final = frozenset(
     {"opinionnewsarticle", "analysisnewsarticle", "reviewnewsarticle", "og:article:opinion"}
 )
@@ -119,7 +123,9 @@ def _from_url(url: str) -> str | None:
     for position, segment in enumerate(segments):
         folded = fold(segment)
         is_directory = position < len(segments) - 1 or path.endswith("/")
-        if folded in OPINION_LABELS or (is_directory and _has_label_prefix(folded)):
+        if folded in OPINION_LABELS or (
+            is_directory and (_has_label_prefix(folded) or _is_article_and_label(folded))
+        ):
             return f"url:/{segment}/"
     return None
 
@@ -127,6 +133,13 @@ def _from_url(url: str) -> str | None:
 def _has_label_prefix(segment: str) -> bool:
     head = segment.split("-", 1)[0]
     return head in _PREFIX_LABELS and "-" in segment
+
+
+def _is_article_and_label(segment: str) -> bool:
+    """A section named with an article or possessive: ``/la-opinion/``, ``/nuestra-opinion/``,
+    ``/a-opiniao/`` (a directory only: ``cambio-de-opinion`` as the last segment is a slug)."""
+    words = segment.split("-")
+    return len(words) == 2 and words[0] in _SECTION_ARTICLES and words[1] in OPINION_LABELS
 
 
 def _from_title(title: str) -> str | None:

@@ -30,6 +30,10 @@ NEWS_URL = "https://diario.example/mundo/2021/08/15/rusia-venezuela-acuerdo"
         ("https://diario.example/mundo/opinionated-robots-take-over", None),
         ("https://diario.example/mundo/analisis-de-la-crisis-venezolana", None),
         ("https://laopinion.example/mundo/x", None),
+        ("https://diario.example/2023/12/04/la-opinion/maduro-se-disfraza/", "url:/la-opinion/"),
+        ("https://jornal.example/nossa-opiniao/x", "url:/nossa-opiniao/"),
+        ("https://diario.example/mundo/cambio-de-opinion", None),
+        ("https://diario.example/la-opinion-publica/x", None),
     ],
 )
 def test_url_segments(url: str, reason: str | None) -> None:
