@@ -58,6 +58,7 @@ class IngestSettings(BaseModel):
 
     max_items_per_feed: int = Field(500, ge=1)
     parse_deadline: float = Field(20.0, gt=0)
+    parse_recycle_after: int = Field(2000, ge=1)  # feeds per parser process before it is replaced
     extract_deadline: float = Field(20.0, gt=0)
     extract_processes: int = Field(0, ge=0)  # 0 = one per core
     extract_recycle_after: int = Field(200, ge=1)

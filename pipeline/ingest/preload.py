@@ -7,7 +7,8 @@ with them instead of spending about 0.9 s of CPU on them (every
 
 Likewise one RSS and one Atom document are parsed and keyed here: feedparser
 and the SAX reader import modules and build state on their first document,
-which cost every new parser pool process about 0.2 s of CPU (every 200 feeds).
+which cost every new parser pool process about 0.2 s of CPU (every
+``parse_recycle_after`` feeds).
 """
 
 from datetime import UTC, datetime

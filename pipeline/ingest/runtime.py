@@ -55,7 +55,11 @@ def extract_processes(settings: Settings) -> int:
 def parser_pool(settings: Settings) -> ParserPool:
     from pipeline.parse import ParserPool
 
-    return ParserPool(PARSE_PROCESSES, deadline_s=settings.ingest.parse_deadline)
+    return ParserPool(
+        PARSE_PROCESSES,
+        deadline_s=settings.ingest.parse_deadline,
+        max_tasks_per_child=settings.ingest.parse_recycle_after,
+    )
 
 
 @contextmanager
