@@ -286,7 +286,7 @@ _SENTENCE: Final = re.compile(r"(?<=[.!?…])\s+|\n+")
 _UNATTRIBUTED_CHARS: Final = 800
 _UNATTRIBUTED_WEIGHT: Final = 0.8
 TEXT_BIAS: Final = 1.8  # the raw cue score at which the probability is 0.5
-TEXT_THRESHOLD: Final = 0.5  # probability at which the text alone marks opinion
+TEXT_THRESHOLD: Final = 0.55  # probability at which the text alone marks opinion
 
 
 def text_opinion_score(
