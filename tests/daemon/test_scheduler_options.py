@@ -117,11 +117,19 @@ def _start_probe(mode: str, interval: float) -> subprocess.Popen[str]:
     )
 
 
+_PARTIAL: dict[int, str] = {}  # per probe pid: the start of a line not yet complete
+
+
 def _read(proc: subprocess.Popen[str]) -> list[tuple[str, float, float]]:
-    """Probe lines available now (non-blocking)."""
+    """Probe lines available now (non-blocking). A non-blocking read can end in the
+    middle of a line the probe is still writing: that part waits for the rest."""
     assert proc.stdout is not None
     out = []
-    while line := proc.stdout.readline():
+    while chunk := proc.stdout.readline():
+        line = _PARTIAL.pop(proc.pid, "") + chunk
+        if not line.endswith("\n"):
+            _PARTIAL[proc.pid] = line
+            break
         kind, *nums = line.split()
         if kind in ("executed", "missed"):
             out.append((kind, float(nums[0]), float(nums[1])))
