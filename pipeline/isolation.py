@@ -160,6 +160,7 @@ class DeadlinePool:
             raise ValueError("process pool: need processes >= 1 and a positive deadline")
         self.processes = processes
         self.deadline_s = deadline_s
+        self.max_tasks_per_child = max_tasks_per_child
         self._pool = pebble.ProcessPool(
             max_workers=processes,
             max_tasks=max_tasks_per_child,

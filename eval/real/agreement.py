@@ -20,10 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from eval.real.evaluate import HERE, load_labels
-from pipeline.config import read_yaml
+from pipeline.config import load_config, read_yaml
 from pipeline.tagging.evaluate import Counts
-
-ACTORS = ("venezuela", "russia", "iran", "china")
 
 
 @dataclass(frozen=True)
@@ -52,15 +50,22 @@ def load_second_pass(folder: Path = HERE) -> dict[str, dict[str, Any]]:
     return dict(data.get("items") or {})
 
 
+def actor_names() -> list[str]:
+    """The actors of the shipped rules, in their order."""
+    return [name for name, tag in load_config().rules.tags.items() if tag.kind == "actor"]
+
+
 def compare(
-    first: Sequence[Mapping[str, Any]], second: Mapping[str, Mapping[str, Any]]
+    first: Sequence[Mapping[str, Any]],
+    second: Mapping[str, Mapping[str, Any]],
+    actors: Sequence[str],
 ) -> Agreement:
     """Agreement over the items of ``first`` that ``second`` labelled too."""
     both = [(it, second[it["id"]]) for it in first if it["id"] in second]
     relevance = [(bool(a["relevant"]), bool(b["relevant"])) for a, b in both]
-    actors = {
+    actor_kappa = {
         name: kappa([(name in a["actors"], name in b["actors"]) for a, b in both])
-        for name in ACTORS
+        for name in actors
     }
     per_topic: dict[str, Counts] = {}
     micro = Counts()
@@ -79,7 +84,7 @@ def compare(
     return Agreement(
         items=len(both),
         relevance_kappa=kappa(relevance),
-        actor_kappa=actors,
+        actor_kappa=actor_kappa,
         topic_f1={name: c.f1 for name, c in sorted(per_topic.items())},
         topic_micro_f1=micro.f1,
         differing=differing,
@@ -102,10 +107,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--list", action="store_true", help="print the items that differ")
     args = parser.parse_args(argv)
     first = [it for it in load_labels(HERE) if args.split in ("all", it["split"])]
-    result = compare(first, load_second_pass())
+    second = load_second_pass()
+    result = compare(first, second, actor_names())
     print(render(result))
     if args.list:
-        second = load_second_pass()
         by_id = {it["id"]: it for it in first}
         for item_id in result.differing:
             a, b = by_id[item_id], second[item_id]

@@ -35,6 +35,7 @@ from pipeline.types import NewEntry, ParsedFeed, Skipped
 __all__ = [
     "DEFAULT_MAX_ITEMS",
     "DEFAULT_PARSE_DEADLINE",
+    "DEFAULT_PARSE_RECYCLE",
     "KeyedFeed",
     "ParserPool",
     "PendingParse",
@@ -46,6 +47,9 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_ITEMS: Final = 500
 DEFAULT_PARSE_DEADLINE: Final = 20.0
+# Feeds per parser process before it is replaced: a fresh process parses about a fifth
+# slower for its first hundreds of feeds (docs/benchmarks.md, P3 on 2026-12-04).
+DEFAULT_PARSE_RECYCLE: Final = 2000
 
 
 def _failed(code: str, message: str, kind: str = "unknown") -> ParsedFeed:
@@ -223,7 +227,7 @@ class ParserPool:
         processes: int = 2,
         *,
         deadline_s: float = DEFAULT_PARSE_DEADLINE,
-        max_tasks_per_child: int = 200,
+        max_tasks_per_child: int = DEFAULT_PARSE_RECYCLE,
         memory_limit_bytes: int | None = isolation.DEFAULT_MEMORY_LIMIT,
         task: FeedTask = parse_task,
     ) -> None:
@@ -235,6 +239,11 @@ class ParserPool:
             max_tasks_per_child=max_tasks_per_child,
             memory_limit_bytes=memory_limit_bytes,
         )
+
+    @property
+    def max_tasks_per_child(self) -> int:
+        """Feeds a pool process parses before it is replaced."""
+        return self._pool.max_tasks_per_child
 
     def submit(
         self,

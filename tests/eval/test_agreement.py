@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from eval.real.agreement import compare, kappa, load_second_pass
+from eval.real.agreement import actor_names, compare, kappa, load_second_pass
 from eval.real.evaluate import load_labels
 from pipeline.config import load_config
 
@@ -37,7 +37,7 @@ def test_compare_lists_the_items_that_differ_and_scores_topics_on_shared_relevan
         "b": _item("b", True, ["russia"], ["military_security"]),
         "c": _item("c", True, ["china"], ["economic"]),
     }
-    result = compare(first, second)
+    result = compare(first, second, actor_names())
     assert result.items == 3
     assert result.differing == ["b", "c"]
     assert result.topic_f1["military_security"] == 1.0

@@ -2,35 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
-
 import pytest
 
 from pipeline.config.settings import IngestSettings, Settings
 from pipeline.ingest import runtime
+from pipeline.parse import DEFAULT_PARSE_RECYCLE
 
 
-class _Recorder:
-    made: ClassVar[list[dict[str, Any]]] = []
-
-    def __init__(self, processes: int, **kwargs: Any) -> None:
-        self.made.append({"processes": processes, **kwargs})
-
-
-@pytest.mark.parametrize(("configured", "expected"), [(None, 2000), (7, 7)])
+@pytest.mark.parametrize(("configured", "expected"), [(None, DEFAULT_PARSE_RECYCLE), (7, 7)])
 def test_the_parser_pool_recycles_its_processes_as_configured(
-    monkeypatch: pytest.MonkeyPatch, configured: int | None, expected: int
+    configured: int | None, expected: int
 ) -> None:
-    import pipeline.parse
-
-    _Recorder.made = []
-    monkeypatch.setattr(pipeline.parse, "ParserPool", _Recorder)
     ingest = IngestSettings() if configured is None else IngestSettings(parse_recycle_after=7)
-    runtime.parser_pool(Settings(ingest=ingest))
-    assert _Recorder.made == [
-        {
-            "processes": runtime.PARSE_PROCESSES,
-            "deadline_s": ingest.parse_deadline,
-            "max_tasks_per_child": expected,
-        }
-    ]
+    with runtime.parser_pool(Settings(ingest=ingest)) as pool:
+        assert pool.max_tasks_per_child == expected
+        assert pool.deadline_s == ingest.parse_deadline
