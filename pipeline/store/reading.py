@@ -128,9 +128,11 @@ class ReadingStore(StoreBase):
             rows = conn.execute(select(*VIEW_COLUMNS).where(articles.c.id.in_(list(ids))))
             return self._views(conn, [dict(r._mapping) for r in rows])
 
-    def _views(self, conn: Connection, rows: list[dict[str, Any]]) -> list[ArticleView]:
+    def _views(
+        self, conn: Connection, rows: list[dict[str, Any]], *, with_matches: bool = True
+    ) -> list[ArticleView]:
         ids = [r["id"] for r in rows]
-        tag_map = tags_for(conn, ids)
+        tag_map = tags_for(conn, ids, with_matches=with_matches)
         decision_map = decisions_for(conn, ids)
         feed_map = _feeds_for(conn, ids)
         reports = _story_reports(conn, {r["story_id"] for r in rows if r["story_id"] is not None})
@@ -181,20 +183,33 @@ class ReadingStore(StoreBase):
             return [dict(r._mapping) for r in conn.execute(query)]
 
 
-def tags_for(conn: Connection, ids: list[int]) -> dict[int, list[TagView]]:
-    """The stored tags of these articles, strongest first (also used by rework)."""
+def tags_for(
+    conn: Connection,
+    ids: list[int],
+    *,
+    with_matches: bool = True,
+    kinds: Sequence[str] | None = None,
+) -> dict[int, list[TagView]]:
+    """The stored tags of these articles, strongest first (also used by rework).
+
+    ``with_matches=False`` leaves out each tag's match explanations (``matches``
+    empty): they are most of a view's memory and of its decoding time, and only
+    the export's ``why`` column and rework read them. ``kinds`` keeps those kinds.
+    """
     out: dict[int, list[TagView]] = defaultdict(list)
     if not ids:
         return out
+    columns = [tags.c.article_id, tags.c.kind, tags.c.name, tags.c.score, tags.c.detail]
     query = (
-        select(
-            tags.c.article_id, tags.c.kind, tags.c.name, tags.c.score, tags.c.matches, tags.c.detail
-        )
+        select(*columns, *([tags.c.matches] if with_matches else []))
         .where(tags.c.article_id.in_(ids))
         .order_by(tags.c.article_id, tags.c.score.desc(), tags.c.name)
     )
-    for aid, kind, name, score, matches, detail in conn.execute(query):
-        out[aid].append(TagView(kind, name, score, tuple(matches or ()), tuple(detail or ())))
+    if kinds is not None:
+        query = query.where(tags.c.kind.in_(list(kinds)))
+    for aid, kind, name, score, detail, *matches in conn.execute(query):
+        found = tuple(matches[0] or ()) if matches else ()
+        out[aid].append(TagView(kind, name, score, found, tuple(detail or ())))
     return out
 
 

@@ -205,6 +205,20 @@ def test_the_same_row_reads_back_identically(store: Store) -> None:
     assert tag.matches[0]["term"] == "Rusia" and tag.matches[0]["field"] == "title"
 
 
+def test_bundle_candidates_carry_tags_without_their_match_explanations(store: Store) -> None:
+    """The bundle reads tags by name and score only (its memory); the export's
+    `why` column and rework still get every match."""
+    article_id = store.save_article(_record(), [], NOW)
+    (candidate,) = store.iter_candidates("2021-08")
+    (tag,) = candidate.tags
+    assert (candidate.id, tag.kind, tag.name, tag.score) == (article_id, "actor", "russia", 3.5)
+    assert tag.matches == ()
+    (exported,) = store.iter_period("2021-08")
+    assert [m["term"] for m in exported.tags[0].matches] == ["Rusia"]
+    (full,) = store.iter_candidates("2021-08", with_matches=True)
+    assert full.tags == exported.tags
+
+
 def test_naive_datetimes_are_refused(store: Store) -> None:
     with pytest.raises(Exception, match="naive datetime"):
         store.start_run("cycle", None, datetime(2021, 8, 1))
