@@ -217,20 +217,20 @@ class CurationStore(ReadingStore):
                 m = r._mapping
                 yield ClusterMember(**{**m, "status": m["status"] or "candidate"})
 
-    def iter_candidates(self, period: str, *, with_matches: bool = False) -> Iterator[ArticleView]:
+    def iter_candidates(self, period: str) -> Iterator[ArticleView]:
         """Bundle candidates: relevant articles, plus any an analyst included.
 
-        The bundle never reads the tags' match explanations, so by default they
-        are left out (``TagView.matches`` empty): in benchmark P4 (3,358
-        candidates) they were 135 of the 192 MB the bundle held above the
-        process's imports and configuration (peak RSS 275 -> 140 MB).
+        The bundle never reads the tags' match explanations, so they are left
+        out (``TagView.matches`` empty): in benchmark P4 (3,358 candidates) they
+        were 135 of the 192 MB the bundle held above the process's imports and
+        configuration (peak RSS 275 -> 140 MB).
         """
         query = _candidates_query(period)
         with self.read() as conn:
             result = conn.execution_options(yield_per=BATCH).execute(query)
             for batch in result.partitions(BATCH):
                 rows = [dict(r._mapping) for r in batch]
-                for view in self._views(conn, rows, with_matches=with_matches):
+                for view in self._views(conn, rows, with_matches=False):
                     if view.relevant or (view.decision and view.decision.status == "included"):
                         yield view
 
