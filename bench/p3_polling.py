@@ -1,7 +1,7 @@
 """P3: polling many feeds on the local server with added latency.
 
 ``Ingestor.poll_feeds`` with the real ``HttpClient`` (default fetch policy:
-2 requests per host, 20 connections; feeds are not paced, docs/fetching.md) against a
+2 requests per host, 40 connections; feeds are not paced, docs/fetching.md) against a
 :class:`~bench.server.ServerProcess` that waits ``latency`` before every
 response. Per run, on a fresh SQLite database:
 
@@ -132,7 +132,7 @@ def measure(
         for p in ("changed", "unchanged")
         if r[p][1]["min_gap_per_host"] is not None
     ]
-    # Latency over 20 connections does not shrink in proportion with the feed
+    # Latency over 40 connections does not shrink in proportion with the feed
     # count, so each target is judged at its own scale only.
     limit_s = UNCHANGED_TARGETS_S.get(count)
     unchanged_target = Target("<=", limit_s) if limit_s is not None else None

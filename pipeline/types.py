@@ -6,9 +6,9 @@ here is timezone-aware UTC.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 # ---------------------------------------------------------------- fetch
 
@@ -257,6 +257,22 @@ class FeedRow:
     last_error_code: str | None = None
     last_error: str | None = None
     effective_url: str | None = None
+
+
+@dataclass(frozen=True)
+class EntrySpan:
+    """The dates of a feed's newest entries, as its adaptive interval reads them:
+    the oldest, the newest and how many distinct ones (published, else discovered)."""
+
+    first: datetime
+    last: datetime
+    distinct: int
+
+    @classmethod
+    def of(cls, times: Iterable[datetime]) -> EntrySpan | None:
+        """The span of ``times`` (naive ones taken as UTC); None when there are none."""
+        aware = {t.astimezone(UTC) if t.tzinfo else t.replace(tzinfo=UTC) for t in times}
+        return cls(min(aware), max(aware), len(aware)) if aware else None
 
 
 @dataclass(frozen=True)

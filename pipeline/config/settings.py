@@ -28,7 +28,7 @@ class FetchSettings(BaseModel):
     max_redirects: int = Field(5, ge=0, le=20)
     per_host_concurrency: int = Field(2, ge=1)
     min_host_interval: float = Field(1.0, ge=0)
-    max_connections: int = Field(20, ge=1, le=64)
+    max_connections: int = Field(40, ge=1, le=64)
     respect_robots: bool = True
     proxy: str | None = None
     ca_file: str | None = None  # extra CA bundle for internal feeds; verification stays on

@@ -47,7 +47,7 @@ class FetchPolicy:
     max_redirects: int = 5
     per_host_concurrency: int = 2
     min_host_interval: float = 1.0  # seconds between two paced request starts on one host
-    max_connections: int = 20  # in all, over pools of at most MAX_POOL_CONNECTIONS
+    max_connections: int = 40  # in all, over pools of at most MAX_POOL_CONNECTIONS
     allow_hosts: frozenset[str] = frozenset()  # "host" or "host:port" allowed although private
     proxy: str | None = None  # when None, proxy environment variables are ignored
     respect_robots: bool = True  # robots.txt, for kind="page" only

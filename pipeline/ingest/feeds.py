@@ -27,7 +27,7 @@ from pipeline.ingest.ports import IngestStore
 from pipeline.ingest.report import CycleReport
 from pipeline.parse import KeyedFeed, ParserPool, PendingParse
 from pipeline.sources import health
-from pipeline.types import ConfiguredFeed, FeedRow, FeedUpdate, FetchResult, NewEntry
+from pipeline.types import ConfiguredFeed, EntrySpan, FeedRow, FeedUpdate, FetchResult, NewEntry
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ def partial_warning(warnings: Iterable[str]) -> str | None:
 # busy while the main process stores the feeds ahead of them.
 PARSE_WINDOW = 8
 # Feeds stored per transaction: one commit (an fsync on SQLite) and one
-# entry-times query for up to this many feeds. A kill loses at most a batch
+# entry-span query for up to this many feeds. A kill loses at most a batch
 # of outcomes, whole (those feeds are polled again), never half a feed.
 FEED_BATCH = 32
 # A batch is stored once its oldest feed has waited this long (checked as
@@ -149,10 +149,10 @@ class FeedPoller:
 
     def _store(self, batch: Sequence[_Polled], report: CycleReport) -> None:
         """Each feed's new state with its entries; the batch in one transaction."""
-        times = self.store.entry_times_of([p.feed.id for p in batch if self._adaptive(p.feed)])
+        spans = self.store.entry_spans_of([p.feed.id for p in batch if self._adaptive(p.feed)])
         outcomes = []
         for polled in batch:
-            update, new = self._outcome(polled, report, times)
+            update, new = self._outcome(polled, report, spans)
             crashpoint("after_feed_parse")
             outcomes.append((polled.feed, update, new))
         added = self.store.record_feed_fetches([(f.id, u, new) for f, u, new in outcomes])
@@ -162,7 +162,7 @@ class FeedPoller:
             _log_feed(feed, update, count)
 
     def _outcome(
-        self, polled: _Polled, report: CycleReport, times: Mapping[int, list[datetime]]
+        self, polled: _Polled, report: CycleReport, spans: Mapping[int, EntrySpan]
     ) -> tuple[FeedUpdate, list[NewEntry]]:
         """The feed's new state and its entries after one fetch."""
         feed, result, now = polled.feed, polled.result, polled.now
@@ -172,9 +172,9 @@ class FeedPoller:
         if polled.job is None:  # 304, or the body it had
             report.feeds_unchanged += 1
             body_hash = feed.body_hash or polled.body_hash
-            return self._succeeded(feed, result, body_hash, now, times), []
+            return self._succeeded(feed, result, body_hash, now, spans), []
         keyed = polled.job.keyed()
-        return self.parsed(feed, result, polled.body_hash, keyed, report, now, times)
+        return self.parsed(feed, result, polled.body_hash, keyed, report, now, spans)
 
     def _request(self, feed: FeedRow) -> FetchRequest:
         spec = self.specs.get(feed.key)
@@ -196,7 +196,7 @@ class FeedPoller:
         keyed: KeyedFeed,
         report: CycleReport,
         now: datetime,
-        times: Mapping[int, list[datetime]],
+        spans: Mapping[int, EntrySpan],
     ) -> tuple[FeedUpdate, list[NewEntry]]:
         """The feed's new state and its entries once its body is parsed."""
         parsed = keyed.parsed
@@ -207,7 +207,7 @@ class FeedPoller:
         for skip in (*parsed.skipped, *keyed.duplicates):
             report.skipped[skip.reason] += 1
         report.feeds_ok += 1
-        update = self._succeeded(feed, result, body_hash, now, times)
+        update = self._succeeded(feed, result, body_hash, now, spans)
         partial = partial_warning(parsed.warnings)
         if partial:  # the well-formed prefix is kept; the operator sees why
             report.skipped["partial"] += 1
@@ -233,9 +233,9 @@ class FeedPoller:
         result: FetchResult,
         body_hash: str,
         now: datetime,
-        times: Mapping[int, list[datetime]],
+        spans: Mapping[int, EntrySpan],
     ) -> FeedUpdate:
-        return health.succeeded(feed, result, body_hash, self._interval(feed, times), now)
+        return health.succeeded(feed, result, body_hash, self._interval(feed, spans), now)
 
     def _max_items(self, feed: FeedRow) -> int:
         spec = self.specs.get(feed.key)
@@ -247,12 +247,12 @@ class FeedPoller:
         spec = self.specs.get(feed.key)
         return spec is None or "interval" not in spec.model_fields_set
 
-    def _interval(self, feed: FeedRow, times: Mapping[int, list[datetime]]) -> int:
-        """``times``: the entry dates of the batch's adaptive feeds, before this poll."""
+    def _interval(self, feed: FeedRow, spans: Mapping[int, EntrySpan]) -> int:
+        """``spans``: the entry dates of the batch's adaptive feeds, before this poll."""
         if not self._adaptive(feed):
             return self.specs[feed.key].interval * 60
-        seen = times.get(feed.id, ())
-        return int(health.adaptive_interval(seen, default_s=feed.interval_s or 3600))
+        span = spans.get(feed.id)
+        return int(health.adaptive_interval(span, default_s=feed.interval_s or 3600))
 
 
 def _waited(polled: _Polled) -> bool:

@@ -20,6 +20,7 @@ from pipeline.types import (
     ConfiguredFeed,
     DuplicateProbe,
     EntryRow,
+    EntrySpan,
     FeedRow,
     FeedUpdate,
     NewEntry,
@@ -61,9 +62,7 @@ class IngestStore(StoryPorts, Protocol):
 
     def due_feeds(self, now: datetime, limit: int | None = None) -> list[FeedRow]: ...
 
-    def entry_times_of(
-        self, feed_ids: Sequence[int], limit: int = 50
-    ) -> dict[int, list[datetime]]: ...
+    def entry_spans_of(self, feed_ids: Sequence[int], limit: int = 50) -> dict[int, EntrySpan]: ...
 
     def record_feed_fetches(
         self, outcomes: Sequence[tuple[int, FeedUpdate, Sequence[NewEntry]]]

@@ -23,13 +23,12 @@ Pages: a page whose fetch failed with a transient code (the table's
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Final
 
 from pipeline.errors import code_info, is_transient
-from pipeline.types import FeedRow, FeedUpdate, FetchResult
+from pipeline.types import EntrySpan, FeedRow, FeedUpdate, FetchResult
 
 MAX_BACKOFF_S: Final = 24 * 3600.0
 MAX_RETRY_AFTER_S: Final = 7 * 24 * 3600.0
@@ -128,26 +127,16 @@ def is_polled(state: str) -> bool:
 
 
 def adaptive_interval(
-    entry_times: Iterable[datetime],
-    default_s: float,
-    min_s: float = 300.0,
-    max_s: float = 86400.0,
-    sample: int = 50,
+    span: EntrySpan | None, default_s: float, min_s: float = 300.0, max_s: float = 86400.0
 ) -> float:
     """A poll interval from the feed's entry frequency: half the average gap
-    between its newest ``sample`` entries (so a new item waits on average a
-    quarter of a gap), clamped to [min_s, max_s]. With fewer than two dated
-    entries, or all at the same instant, the (clamped) default. Naive times
-    are taken as UTC."""
-    times = sorted({_utc(t) for t in entry_times})[-sample:]
-    if len(times) < 2 or times[-1] == times[0]:
+    between its newest entries (``span``, the store's newest 50), so a new item
+    waits on average a quarter of a gap, clamped to [min_s, max_s]. With fewer
+    than two distinct dates, the (clamped) default."""
+    if span is None or span.distinct < 2 or span.last <= span.first:
         return _clamp(default_s, min_s, max_s)
-    average_gap = (times[-1] - times[0]).total_seconds() / (len(times) - 1)
+    average_gap = (span.last - span.first).total_seconds() / (span.distinct - 1)
     return _clamp(average_gap / 2, min_s, max_s)
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _clamp(value: float, low: float, high: float) -> float:

@@ -8,14 +8,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, or_, select, union_all, update
+from sqlalchemy import and_, bindparam, distinct, func, or_, select, union_all, update
 from sqlalchemy.engine import Connection, RowMapping
 from sqlalchemy.sql import CompoundSelect, Select
 
 from pipeline.store.base import StoreBase
 from pipeline.store.gaps import note_gaps
 from pipeline.store.schema import entries, feeds
-from pipeline.types import ConfiguredFeed, EntryRow, FeedRow, FeedUpdate, NewEntry
+from pipeline.types import ConfiguredFeed, EntryRow, EntrySpan, FeedRow, FeedUpdate, NewEntry
 
 # One feed's fetch outcome for the store: (feed id, its new state, its new entries).
 FeedFetch = tuple[int, FeedUpdate, Sequence[NewEntry]]
@@ -273,40 +273,51 @@ class FeedStore(StoreBase):
         with self.read() as conn:
             return {int(fid): int(n) for fid, n in conn.execute(q)}
 
-    def entry_times(self, feed_id: int, limit: int = 50) -> list[datetime]:
-        return self.entry_times_of([feed_id], limit).get(feed_id, [])
-
-    def entry_times_of(self, feed_ids: Sequence[int], limit: int = 50) -> dict[int, list[datetime]]:
-        """Per feed, the dates (published, else discovered) of its newest
-        ``limit`` entries (in no set order), for the adaptive interval: one query
-        for a batch of feeds, each feed's part an index lookup of its own
-        entries (a UNION ALL of limited selects, not a window over all entries)."""
+    def entry_spans_of(self, feed_ids: Sequence[int], limit: int = 50) -> dict[int, EntrySpan]:
+        """Per feed with dated entries, the span of its newest ``limit`` entries'
+        dates (published, else discovered), for the adaptive interval: one query
+        for a batch of feeds and one row per feed, each feed's part an index
+        lookup of its own entries (a UNION ALL of limited selects, not a window
+        over all entries). Reading every date was a third of an unchanged poll."""
         ids = list(dict.fromkeys(feed_ids))
         if not ids:
             return {}
-        found: dict[int, list[datetime]] = {fid: [] for fid in ids}
         params = {f"feed_{n}": fid for n, fid in enumerate(ids)}
         with self.read() as conn:
-            for fid, t in conn.execute(_entry_times_query(len(ids), limit), params):
-                if t is not None:
-                    found[int(fid)].append(t)
-        return found
+            rows = conn.execute(_entry_spans_query(len(ids), limit), params).all()
+        return {
+            int(fid): EntrySpan(first, last, int(distinct))
+            for fid, first, last, distinct in rows
+            if first is not None
+        }
 
 
 @functools.lru_cache(maxsize=64)
-def _entry_times_query(count: int, limit: int) -> Select[Any] | CompoundSelect:
-    """The newest ``limit`` entry times of ``count`` feeds (bound as ``feed_0``...),
-    built once per size: building and keying 32 selects cost more than running them."""
-    parts = [
-        select(entries.c.feed_id, func.coalesce(entries.c.published, entries.c.discovered_at))
-        .where(entries.c.feed_id == bindparam(f"feed_{n}"))
-        .order_by(entries.c.id.desc())
-        .limit(limit)
-        for n in range(count)
-    ]
-    if count == 1:
-        return parts[0]
-    return union_all(*(select(p.subquery()) for p in parts))
+def _entry_spans_query(count: int, limit: int) -> Select[Any] | CompoundSelect:
+    """The span of the newest ``limit`` entry dates of ``count`` feeds (bound as
+    ``feed_0``...), built once per size: building and keying 32 selects cost
+    more than running them."""
+    parts = []
+    for n in range(count):
+        newest = (
+            select(
+                entries.c.feed_id,
+                func.coalesce(entries.c.published, entries.c.discovered_at).label("at"),
+            )
+            .where(entries.c.feed_id == bindparam(f"feed_{n}"))
+            .order_by(entries.c.id.desc())
+            .limit(limit)
+            .subquery()
+        )
+        parts.append(
+            select(
+                newest.c.feed_id,
+                func.min(newest.c.at),
+                func.max(newest.c.at),
+                func.count(distinct(newest.c.at)),
+            ).group_by(newest.c.feed_id)
+        )
+    return parts[0] if count == 1 else union_all(*parts)
 
 
 def _configured_values(feed: ConfiguredFeed) -> dict[str, Any]:

@@ -159,3 +159,43 @@ def test_a_slow_poll_commits_its_feeds_as_it_goes(
     # Fewer than FEED_BATCH feeds, yet stored before the last one arrived.
     assert 0 < client.stored_at_fetch[-1] < 12
     assert client.stored_at_fetch == sorted(client.stored_at_fetch)
+
+
+class DatedFeed:
+    """One feed whose six items were published three hours apart; the same body every poll."""
+
+    BODY = (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>F</title>'
+        + "".join(
+            f"<item><title>Nota {i}</title><link>https://www.infobae.com/d/{i}/</link>"
+            f"<pubDate>Thu, 19 Aug 2021 {23 - 3 * i:02d}:00:00 GMT</pubDate></item>"
+            for i in range(6)
+        )
+        + "</channel></rss>"
+    ).encode()
+
+    def fetch_many(
+        self, requests: Iterable[FetchRequest], concurrency: int | None = None
+    ) -> Iterator[tuple[FetchRequest, FetchResult]]:
+        for request in requests:
+            headers = {"content-type": "application/rss+xml"}
+            yield request, FetchResult(request.url, request.url, 200, headers, self.BODY)
+
+
+def test_the_poll_interval_follows_the_feeds_entry_dates(store: Store, config) -> None:  # type: ignore[no-untyped-def]
+    store.sync_feeds(
+        [ConfiguredFeed(key="dated", url="http://dated.example/rss", outlet=None, kind="rss",
+                        language="es", allow_private=False)],
+        NOW,
+    )  # fmt: skip
+    later = NOW + timedelta(hours=3)
+    with ExtractorPool(1) as extractor, ParserPool(1) as parser:
+        for now in (NOW, later):
+            ing = Ingestor(config, store, DatedFeed(), extractor=extractor, parser=parser,  # type: ignore[arg-type]
+                           clock=lambda now=now: now)  # fmt: skip
+            ing.poll_feeds(CycleReport(), store.feeds())
+    (feed,) = store.feeds()
+    # The second poll (the same body: unchanged) reads the six stored dates, 3 h apart:
+    # half the gap (not the default hour), so a new item waits on average a quarter of it.
+    assert feed.interval_s == 5400
+    assert feed.next_due == later + timedelta(minutes=90)

@@ -22,7 +22,7 @@ from pipeline.sources.health import (
     parse_retry_after,
     succeeded,
 )
-from pipeline.types import FeedRow, FetchResult
+from pipeline.types import EntrySpan, FeedRow, FetchResult
 
 NOW = datetime(2021, 8, 15, 12, 0, tzinfo=UTC)
 HOUR = 3600.0
@@ -152,13 +152,15 @@ def test_a_long_interval_is_not_shortened_by_the_cap() -> None:
 
 
 def test_adaptive_interval_follows_entry_frequency_within_bounds() -> None:
-    hourly = [NOW - timedelta(hours=i) for i in range(24)]
-    assert adaptive_interval(hourly, default_s=HOUR) == pytest.approx(1800.0)
-    minutely = [NOW - timedelta(minutes=i) for i in range(60)]
-    assert adaptive_interval(minutely, default_s=HOUR) == 300.0
-    monthly = [NOW - timedelta(days=30 * i) for i in range(5)]
-    assert adaptive_interval(monthly, default_s=HOUR) == 86400.0
-    assert adaptive_interval([], default_s=HOUR) == HOUR
-    assert adaptive_interval([NOW, NOW], default_s=10.0) == 300.0
+    def interval(times: list[datetime], default_s: float = HOUR) -> float:
+        return adaptive_interval(EntrySpan.of(times), default_s=default_s)
+
+    assert interval([NOW - timedelta(hours=i) for i in range(24)]) == pytest.approx(1800.0)
+    assert interval([NOW - timedelta(minutes=i) for i in range(60)]) == 300.0
+    assert interval([NOW - timedelta(days=30 * i) for i in range(5)]) == 86400.0
+    assert interval([]) == HOUR
+    assert interval([NOW, NOW], default_s=10.0) == 300.0
+    # a repeated date is one date: 3 distinct over 2 h is an hour apart, half of it
+    assert interval([NOW, NOW, NOW - timedelta(hours=1), NOW - timedelta(hours=2)]) == 1800.0
     naive = [datetime(2021, 8, 15, h) for h in range(0, 24, 2)]
-    assert adaptive_interval(naive, default_s=HOUR) == pytest.approx(3600.0)
+    assert interval(naive) == pytest.approx(3600.0)

@@ -13,7 +13,15 @@ from pipeline.article.duplicates import duplicate_probes
 from pipeline.article.identity import entry_keys
 from pipeline.store import Store, migrate
 from pipeline.store.schema import metadata
-from pipeline.types import ArticleRecord, ConfiguredFeed, FeedItem, FeedUpdate, Match, Tag
+from pipeline.types import (
+    ArticleRecord,
+    ConfiguredFeed,
+    EntrySpan,
+    FeedItem,
+    FeedUpdate,
+    Match,
+    Tag,
+)
 
 NOW = datetime(2021, 8, 14, 12, 0, tzinfo=UTC)
 FEED = ConfiguredFeed(
@@ -144,22 +152,23 @@ def test_a_batch_skips_a_link_only_the_feed_that_listed_it_knows(store: Store) -
     assert store.queue_depth() == 3
 
 
-def test_entry_times_of_several_feeds_are_each_feeds_newest(store: Store) -> None:
+def test_entry_spans_of_several_feeds_cover_each_feeds_newest_entries(store: Store) -> None:
     ids = _feeds(store, 3)
     for n, feed_id in enumerate(ids[:2]):
         items = [
             FeedItem(url=f"http://x.test/{n}/{i}", guid=f"{n}-{i}",
-                     published=NOW - timedelta(hours=i))
-            for i in range(5)
+                     published=NOW - timedelta(hours=i % 4))
+            for i in range(6)
         ]  # fmt: skip
         store.record_feed_fetch(feed_id, _ok_update(), entry_keys(items)[0])
-    times = store.entry_times_of([*ids, ids[0]], limit=3)
-    assert set(times) == set(ids)
-    # Entries are numbered in document order, so the newest three rows are the last three.
-    assert sorted(times[ids[0]]) == [NOW - timedelta(hours=h) for h in (4, 3, 2)]
-    assert sorted(times[ids[1]]) == sorted(times[ids[0]])
-    assert times[ids[2]] == []
-    assert store.entry_times(ids[0], limit=3) == times[ids[0]]
+    spans = store.entry_spans_of([*ids, ids[0]], limit=3)
+    # Entries are numbered in document order, so the newest three rows are the last
+    # three (hours 3, 0, 1 back: item 4 repeats item 0's date, so 3 distinct of 3).
+    assert spans[ids[0]] == EntrySpan(NOW - timedelta(hours=3), NOW, 3)
+    assert spans[ids[1]] == spans[ids[0]]
+    assert ids[2] not in spans  # no entries: the feed keeps its default interval
+    wider = store.entry_spans_of([ids[0]], limit=6)[ids[0]]
+    assert wider == EntrySpan(NOW - timedelta(hours=3), NOW, 4)  # 6 entries, 4 dates
 
 
 def test_guids_differing_in_case_are_two_entries(store: Store) -> None:
