@@ -10,7 +10,9 @@ Signals, checked in this order (the first that fires is the stored reason):
    (``url:/opinion/``); whole segments only, accents folded, so
    ``/opinion-y-analisis/`` counts but ``/opinionated-robots`` does not;
 4. a title prefix or suffix: ``Opinión:``, ``OPINIÃO |``, ``Column:``,
-   ``... | Opinión`` (``title:Opinión:``);
+   ``... | Opinión`` (``title:Opinión:``), or a columnist's byline closing the
+   title, as Latin American outlets sign their columns: ``Relaciones peligrosas,
+   por Brian Fincheltub`` (``title:byline``);
 5. a commentary-only outlet from the registry (``outlet:commentary_only``);
 6. the text itself (issue 16), when no structural signal fired: a section label
    leading the text (``body:Editorial``), else a scored, explainable cue count in
@@ -69,6 +71,13 @@ _TITLE_PREFIX = re.compile(
     rf"^\s*(?:[\[(]\s*({_TITLE_TERMS})\s*[\])]\s*[:|\-–—]?|({_TITLE_TERMS})\s*[:|\-–—])\s*\S", re.I
 )
 _TITLE_SUFFIX = re.compile(rf"\S\s*[|\-–—]\s*({_TITLE_TERMS})\s*$", re.I)
+# "..., por Brian Fincheltub" / ". Por Alberto Rojas M." / "| By Jane Doe": after a
+# separator, "por" or "by" and two to four capitalised names (initials too) end the title.
+# Case-sensitive on purpose: "sancionado por Estados Unidos" has no separator before it.
+_NAME: Final = r"[A-ZÁÉÍÓÚÑ][a-záéíóúñü'’-]*\.?"
+_TITLE_BYLINE = re.compile(
+    rf"\S\s*[,.:;|–—-]\s+(?:[Pp]or|POR|[Bb]y|BY):?\s+{_NAME}(?:\s+{_NAME}){{1,3}}\s*$"
+)
 
 
 def detect_opinion(
@@ -147,7 +156,9 @@ def _from_title(title: str) -> str | None:
     if match:
         return f"title:{match.group(1) or match.group(2)}:"
     match = _TITLE_SUFFIX.search(title)
-    return f"title:{match.group(1)}:" if match else None
+    if match:
+        return f"title:{match.group(1)}:"
+    return "title:byline" if _TITLE_BYLINE.search(title) else None
 
 
 def _from_leading_label(page: ExtractedPage | None) -> str | None:

@@ -52,6 +52,15 @@ def test_url_segments(url: str, reason: str | None) -> None:
         ("Rusia y Venezuela firman acuerdo", None),
         ("La opinión pública rechaza el acuerdo", None),
         ("Nuevo acuerdo - La Opinión", None),
+        # a columnist's byline closing the title
+        ("Relaciones peligrosas, por Brian Fincheltub", "title:byline"),
+        ("Irán: el preocupante socio de Bolivia. Por Alberto Rojas M.", "title:byline"),
+        ("Lula e a Venezuela | Por Maria Clara Souza", "title:byline"),
+        ("Why Russia wants Nicaragua - By Jane Doe", "title:byline"),
+        ("Alcalde sancionado por Estados Unidos", None),
+        ("Premiado por Vladimir Putin en Moscú", None),
+        ("Rusia envía ayuda, por ahora", None),
+        ("Maduro, por Venezuela", None),
     ],
 )
 def test_title_prefixes(title: str, reason: str | None) -> None:
