@@ -248,7 +248,7 @@ class FeedPoller:
         return spec is None or "interval" not in spec.model_fields_set
 
     def _interval(self, feed: FeedRow, spans: Mapping[int, EntrySpan]) -> int:
-        """``spans``: the entry dates of the batch's adaptive feeds, before this poll."""
+        """``spans``: the entry-date spans of the batch's adaptive feeds, before this poll."""
         if not self._adaptive(feed):
             return self.specs[feed.key].interval * 60
         span = spans.get(feed.id)
