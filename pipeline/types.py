@@ -6,9 +6,9 @@ here is timezone-aware UTC.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 # ---------------------------------------------------------------- fetch
 
@@ -267,12 +267,6 @@ class EntrySpan:
     first: datetime
     last: datetime
     distinct: int
-
-    @classmethod
-    def of(cls, times: Iterable[datetime]) -> EntrySpan | None:
-        """The span of ``times`` (naive ones taken as UTC); None when there are none."""
-        aware = {t.astimezone(UTC) if t.tzinfo else t.replace(tzinfo=UTC) for t in times}
-        return cls(min(aware), max(aware), len(aware)) if aware else None
 
 
 @dataclass(frozen=True)

@@ -50,7 +50,7 @@ from rapidfuzz import fuzz
 
 from pipeline.config.settings import StoriesSettings
 from pipeline.tagging.entities import EntityMatcher, find_entities
-from pipeline.tagging.fold import fold
+from pipeline.tagging.fold import word_form
 from pipeline.types import StoryGroup
 
 if TYPE_CHECKING:
@@ -70,7 +70,6 @@ class StoryPorts(Protocol):
 ENTITY_PREFIX = "entity:"
 DEFAULT_SETTINGS = StoriesSettings()
 MIN_DF_LIMIT = 10  # max_df never keeps an entity named by fewer items out (small periods)
-_WORD = re.compile(r"\w+")
 # Words that say nothing about the event, in the three languages (titles only).
 _STOPWORDS = frozenset((
     "a", "al", "ante", "con", "contra", "de", "del", "el", "en", "entre", "la", "las", "lo",
@@ -149,40 +148,20 @@ def story_item(
         entities=frozenset(entities),
         cluster_key=id if cluster_key is None else cluster_key,
         split=split,
-        title_tokens=title_form(title, matcher.spellings),
+        title_tokens=title_form(title, matcher.name_forms),
     )
 
 
-def title_form(title: str, spellings: Mapping[str, str]) -> str:
+def title_form(title: str, name_forms: Sequence[tuple[str, str]]) -> str:
     """The title as compared: folded, stopwords dropped, entity spellings as ids.
 
-    ``spellings`` maps a folded spelling (``cape verde``) to its entity id.
+    ``name_forms``: the matcher's ``(word form, entity id)`` pairs, longest first.
     """
-    text = _words(title)
-    for form, entity in _spelling_forms(spellings):
+    text = word_form(title)
+    for form, entity in name_forms:
         if form in text:
             text = re.sub(rf"\b{re.escape(form)}\b", entity, text)
     return " ".join(w for w in text.split() if w not in _STOPWORDS)
-
-
-_LAST_FORMS: list[tuple[Mapping[str, str], tuple[tuple[str, str], ...]]] = []
-
-
-def _spelling_forms(spellings: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
-    """Each spelling's word form ("Tri-Border Area" -> "tri border area") with its
-    entity id, longest spelling first. Built once per matcher (its ``spellings``
-    never change once compiled): making them again for every title was 85 % of
-    building a period's story items."""
-    if _LAST_FORMS and _LAST_FORMS[0][0] is spellings:
-        return _LAST_FORMS[0][1]
-    ordered = sorted(spellings, key=len, reverse=True)
-    forms = tuple((form, spellings[s]) for s in ordered if (form := _words(s)))
-    _LAST_FORMS[:] = [(spellings, forms)]
-    return forms
-
-
-def _words(text: str) -> str:
-    return " ".join(_WORD.findall(fold(text)))
 
 
 def entity_weights(items: Sequence[StoryItem]) -> dict[str, float]:

@@ -286,8 +286,8 @@ class FeedStore(StoreBase):
         with self.read() as conn:
             rows = conn.execute(_entry_spans_query(len(ids), limit), params).all()
         return {
-            int(fid): EntrySpan(first, last, int(distinct))
-            for fid, first, last, distinct in rows
+            int(fid): EntrySpan(first, last, int(dates))
+            for fid, first, last, dates in rows
             if first is not None
         }
 

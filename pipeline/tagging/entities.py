@@ -21,7 +21,7 @@ from typing import Any
 import ahocorasick
 
 from pipeline.config.rules_schema import RulesFile
-from pipeline.tagging.fold import fold
+from pipeline.tagging.fold import fold, word_form
 
 # What a pattern carries: (length, entity ids with the raw form they need, or None).
 _Payload = tuple[int, tuple[tuple[str, str | None], ...]]
@@ -33,7 +33,9 @@ class EntityMatcher:
 
     kinds: Mapping[str, str]  # entity id -> person | organisation | place | thing
     automaton: Any  # ahocorasick.Automaton, None when there are no entities
-    spellings: dict[str, str]  # folded spelling -> entity id (the case-insensitive names)
+    # The word forms of the case-insensitive names with their entity id, longest name
+    # first ("cape verde", "cabo_verde"): how titles are compared (article.stories).
+    name_forms: tuple[tuple[str, str], ...]
 
 
 def compile_entities(rules: RulesFile) -> EntityMatcher:
@@ -52,7 +54,9 @@ def compile_entities(rules: RulesFile) -> EntityMatcher:
         auto.make_automaton()
     kinds = {name: spec.kind for name, spec in rules.entities.items()}
     spellings = {fold(t): name for name, spec in rules.entities.items() for t in spec.names}
-    return EntityMatcher(kinds=kinds, automaton=auto, spellings=spellings)
+    ordered = sorted(spellings, key=len, reverse=True)
+    forms = tuple((form, spellings[s]) for s in ordered if (form := word_form(s)))
+    return EntityMatcher(kinds=kinds, automaton=auto, name_forms=forms)
 
 
 def _is_word_at(folded: str, start: int, end: int) -> bool:

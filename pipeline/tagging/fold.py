@@ -94,6 +94,7 @@ class _CharTable(dict[int, str]):
 
 
 _CHARS = _CharTable()
+_WORD = re.compile(r"\w+")
 
 
 def fold(text: str) -> str:
@@ -106,3 +107,8 @@ def fold(text: str) -> str:
     if _OTHER_SCRIPT.search(lowered):
         return lowered.translate(_CHARS)
     return lowered.encode("latin-1", _ERRORS).translate(_BYTES).decode("latin-1")
+
+
+def word_form(text: str) -> str:
+    """The folded words of ``text``, one space apart ("Tri-Border Area" -> "tri border area")."""
+    return " ".join(_WORD.findall(fold(text)))

@@ -153,7 +153,10 @@ def test_a_long_interval_is_not_shortened_by_the_cap() -> None:
 
 def test_adaptive_interval_follows_entry_frequency_within_bounds() -> None:
     def interval(times: list[datetime], default_s: float = HOUR) -> float:
-        return adaptive_interval(EntrySpan.of(times), default_s=default_s)
+        # the span the store would return for these dates (naive ones are UTC)
+        aware = {t if t.tzinfo else t.replace(tzinfo=UTC) for t in times}
+        span = EntrySpan(min(aware), max(aware), len(aware)) if aware else None
+        return adaptive_interval(span, default_s=default_s)
 
     assert interval([NOW - timedelta(hours=i) for i in range(24)]) == pytest.approx(1800.0)
     assert interval([NOW - timedelta(minutes=i) for i in range(60)]) == 300.0
